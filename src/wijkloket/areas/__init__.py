@@ -1,0 +1,1 @@
+"""Area codes, the area hierarchy and district files."""

@@ -1,0 +1,349 @@
+"""The command line: parses input, calls the core, formats what it returns. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wijkloket import core
+from wijkloket.config import data_dir, load_settings
+from wijkloket.errors import InputFileError, WijkloketError
+from wijkloket.i18n import check_lang, decimals_for, fmt_number, t
+from wijkloket.indicators.profile import ALL_LEVELS
+from wijkloket.indicators.registry import Registry, load_registry
+from wijkloket.store.workspace import Workspace
+
+app = typer.Typer(
+    help="wijkloket: dienstverlening in de wijk, onderbouwd met cijfers. "
+    "Begin met 'wijkloket demo MAP' of 'wijkloket init MAP --gemeente GM0392'.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+add_app = typer.Typer(help="Voeg een bron toe aan de werkmap.", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w",
+                                            help="De werkmap (standaard: de huidige map).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Taal van de uitvoer: nl of en.")]
+FORMATS = ("table", "csv", "xlsx", "gpkg")
+
+
+def _lang(lang: str | None, workspace: Path | None = None) -> str:
+    if lang:
+        return check_lang(lang)
+    if workspace is not None:
+        try:
+            return load_settings(workspace).lang
+        except WijkloketError:
+            return "nl"
+    return "nl"
+
+
+def _registry() -> Registry:
+    return load_registry()
+
+
+def _say(key: str, lang: str, **params: object) -> None:
+    out.print(t(key, lang, **params), highlight=False)
+
+
+def _print_add(report: core.AddReport, lang: str, path: Path) -> None:
+    _say(f"cli.add_{report.outcome.status}", lang, file=path.name, dataset=report.dataset,
+         year=report.year if report.year is not None else "-")
+    reasons = ", ".join(f"{t('reason.' + k, lang)}: {fmt_number(v, lang)}"
+                        for k, v in report.rejected_by_reason.items())
+    _say("cli.rows", lang, read=fmt_number(report.rows_read, lang),
+         accepted=fmt_number(report.rows_accepted, lang),
+         rejected=fmt_number(report.rows_rejected, lang), reasons=reasons or "-")
+    for w in report.warnings:
+        kind, _, detail = w.partition(":")
+        _say(f"cli.warn_{kind}", lang, detail=detail)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Map voor de nieuwe werkmap.")],
+    gemeente: Annotated[str, typer.Option(help="CBS-gemeentecode, bijvoorbeeld GM0392.")],
+    lang: LangOpt = None,
+) -> None:
+    """Maak een werkmap: instellingenbestand en ingebouwde DuckDB-database."""
+    language = _lang(lang)
+    core.init_workspace(folder, gemeente, language)
+    _say("cli.init_done", language, folder=str(folder), gemeente=gemeente.upper())
+
+
+@add_app.command("cbs")
+def add_cbs(
+    file: Annotated[Path, typer.Argument(help="CBS-bestand: Wijk- en buurtkaart (.gpkg, "
+                                         ".geojson), Kerncijfers (OData-CSV) of StatLine-CSV.")],
+    year: Annotated[int | None, typer.Option(help="Gegevensjaar, als het niet in het bestand "
+                                             "of de naam staat.")] = None,
+    layer: Annotated[str | None, typer.Option(help="Laag in een GeoPackage.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Tekstcodering, bijv. cp1252.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg een CBS-bestand toe (zelfde bestand opnieuw: verandert niets)."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws, err.status(t("cli.reading", language, file=file.name)):
+        report = core.add_cbs(ws, file, _registry(), year=year, layer=layer, encoding=encoding)
+    _print_add(report, language, file)
+
+
+@add_app.command("districts")
+def add_districts(
+    file: Annotated[Path, typer.Argument(help="CSV met kolommen area_code,district.")],
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg de indeling in stadsdelen toe (CSV: area_code,district)."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws:
+        report = core.add_districts(ws, file)
+    _print_add(report, language, file)
+
+
+@app.command()
+def sources(
+    workspace: WorkspaceOpt = Path("."),
+    format: Annotated[str, typer.Option("--format", help="table of csv.")] = "table",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """De broninventaris: welke bestanden, wat ze dekken en welke indicatoren ze leveren."""
+    import pandas as pd
+
+    language = _lang(lang, workspace)
+    registry = _registry()
+    with Workspace(workspace, read_only=True) as ws:
+        inv = core.inventory(ws, registry)
+    if format == "csv":
+        rows = []
+        for s in inv:
+            rows.append({
+                "source_id": s["source_id"], "kind": s["kind"], "dataset": s["dataset"],
+                "publisher": s["publisher"], "year": s["year"], "file": s["filename"],
+                "levels": s["levels"], "areas": s["n_areas"], "rows_read": s["rows_read"],
+                "rows_accepted": s["rows_accepted"], "rows_rejected": s["rows_rejected"],
+                "provides": " ".join(s["provides"]),
+                "lacks": " ".join(f"{k}={v}" for k, v in s["lacks"].items()),
+                "privacy": s["privacy"], "synthetic": s["synthetic"], "sha256": s["sha256"],
+            })
+        frame = pd.DataFrame(rows)
+        if output:
+            frame.to_csv(output, index=False)
+        else:
+            frame.to_csv(sys.stdout, index=False)
+        return
+    if format != "table":
+        raise WijkloketError("error.unknown_format", format=format, known="table, csv")
+    if not inv:
+        _say("cli.no_sources", language)
+        return
+    for s in inv:
+        year_text = "" if s["year"] is None or s["year"] != s["year"] else str(int(s["year"]))
+        table = Table(title=f"[{s['source_id']}] {s['dataset']} {year_text}",
+                      show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        rows = [
+            (t("cli.field_file", language), s["filename"]),
+            (t("cli.field_publisher", language), str(s["publisher"])),
+            (t("cli.field_levels", language), f"{s['levels']} ({fmt_number(s['n_areas'], language)})"),
+            (t("cli.field_rows", language),
+             t("cli.rows_short", language, read=fmt_number(s["rows_read"], language),
+               accepted=fmt_number(s["rows_accepted"], language),
+               rejected=fmt_number(s["rows_rejected"], language))),
+            (t("cli.field_privacy", language), t("privacy." + str(s["privacy"]), language)
+             + (" · " + t("report.synthetic_short", language) if s["synthetic"] else "")),
+            (t("cli.field_sha256", language), str(s["sha256"])),
+        ]
+        if s["kind"].startswith("cbs_"):
+            rows.append((t("cli.field_provides", language), ", ".join(s["provides"]) or "-"))
+            by_reason: dict[str, list[str]] = {}
+            for ind, reason in s["lacks"].items():
+                by_reason.setdefault(reason, []).append(ind)
+            for reason, inds in by_reason.items():
+                rows.append((t("cli.lacks", language, reason=t("status." + reason, language)),
+                             ", ".join(inds)))
+        for label, value in rows:
+            table.add_row(label, value)
+        out.print(table)
+
+
+def _levels(level: str) -> tuple[str, ...]:
+    if level == "all":
+        return ALL_LEVELS
+    if level not in ALL_LEVELS:
+        raise WijkloketError("error.unknown_level", level=level, known=", ".join(ALL_LEVELS)
+                             + ", all")
+    return (level, "gemeente")
+
+
+@app.command()
+def profile(
+    level: Annotated[str, typer.Option(help="buurt, wijk, district, gemeente of all.")] =
+        "district",
+    format: Annotated[str, typer.Option("--format", help="table, csv, xlsx of gpkg.")] =
+        "table",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Uitvoerbestand.")] =
+        None,
+    year: Annotated[int | None, typer.Option(help="Gegevensjaar (standaard het nieuwste).")] =
+        None,
+    indicator: Annotated[list[str] | None, typer.Option(
+        help="Alleen deze indicator(en); herhaal de optie voor meer.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Doelgroepen per gebied, met index ten opzichte van de stad (vraag 4)."""
+    from wijkloket.report import exports
+
+    language = _lang(lang, workspace)
+    if format not in FORMATS:
+        raise WijkloketError("error.unknown_format", format=format, known=", ".join(FORMATS))
+    levels = _levels(level)
+    registry = _registry()
+    with Workspace(workspace, read_only=True) as ws:
+        result = core.district_profile(ws, registry, year, levels, indicator)
+        synthetic = any(bool(s) for s in ws.sources()["synthetic"])
+        table = result.table
+        if level != "all" and level != "gemeente":
+            table = table[table["level"].isin([level, "gemeente"])]
+        if format == "csv":
+            frame = exports.tidy(table, result.year, synthetic)
+            if output:
+                exports.write_csv(frame, output)
+                _say("cli.written", language, file=str(output), n=len(frame))
+            else:
+                frame.to_csv(sys.stdout, index=False)
+            return
+        if format in ("xlsx", "gpkg") and output is None:
+            raise WijkloketError("error.output_needed", format=format)
+        if format == "xlsx":
+            assert output is not None
+            exports.write_xlsx(table, output, registry, result.year, language, synthetic)
+            _say("cli.written", language, file=str(output), n=len(table))
+            return
+        if format == "gpkg":
+            assert output is not None
+            layers = exports.write_gpkg(table, ws.geometry(result.year), ws.districts(), output,
+                                        result.year)
+            _say("cli.written_layers", language, file=str(output), layers=", ".join(layers))
+            return
+    _print_profile(table, registry, language, level if level != "all" else "district",
+                   result.year, result.gemeente_name)
+
+
+def _print_profile(table, registry: Registry, lang: str, level: str, year: int,  # type: ignore[no-untyped-def]
+                   gemeente_name: str) -> None:
+    have = set(table.loc[table["value"].notna(), "indicator"])
+    inds = [i for i in registry.indicators.values() if i.id in have]
+    rich = Table(title=t("cli.profile_title", lang, level=t("level." + level, lang), year=year,
+                         gemeente=gemeente_name), title_justify="left")
+    rich.add_column(t("level." + level, lang).capitalize())
+    for i in inds:
+        rich.add_column(f"{i.short(lang)}\n({i.unit})", justify="right")
+    rows = table[table["level"].isin([level, "gemeente"])]
+    for (lv, _code), grp in rows.groupby(["level", "area_code"], sort=False):
+        by = grp.set_index("indicator")
+        cells = []
+        for i in inds:
+            if i.id not in by.index:
+                cells.append("–")
+                continue
+            r = by.loc[i.id]
+            text = fmt_number(r["value"], lang, decimals_for(i.unit))
+            idx = r["index_city"]
+            if lv != "gemeente" and i.kind != "count" and idx == idx:
+                dev = (idx - 100) * (1 if i.concern == "high" else -1)
+                style = "bold red" if dev >= 20 else "red" if dev >= 10 else \
+                    "bold blue" if dev <= -20 else "blue" if dev <= -10 else ""
+                text = f"[{style}]{text}[/]" if style else text
+            if r["low_coverage"]:
+                text += "*"
+            cells.append(text)
+        name = str(grp["area_name"].iloc[0])
+        rich.add_row(f"[bold]{name}[/]" if lv == "gemeente" else name, *cells)
+    out.print(rich)
+    _say("cli.profile_legend", lang)
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Map voor report.html.")] =
+        Path("out"),
+    year: Annotated[int | None, typer.Option(help="Gegevensjaar (standaard het nieuwste).")] =
+        None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Schrijf het rapport (report.html, werkt offline), Nederlands of --lang en."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace, read_only=True) as ws, \
+            err.status(t("cli.writing_report", language)):
+        path = core.write_report(ws, _registry(), output, language, year)
+    _say("cli.report_done", language, file=str(path))
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Map voor de demo-werkmap.")] = Path("demo"),
+    gemeente: Annotated[str, typer.Option(help="CBS-gemeentecode.")] = "GM0392",
+    lang: LangOpt = None,
+) -> None:
+    """Alles in één keer voor de ingebouwde gegevens: werkmap, bronnen, profiel en rapport."""
+    import shutil
+
+    from rich.progress import Progress
+
+    language = _lang(lang)
+    data = data_dir()
+    cbs_files = [data / "cbs" / "wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg",
+                 data / "cbs" / "kwb2024_gemeente_wijk_basis.csv"]
+    district_file = data / "haarlem" / "stadsdelen_2024.csv"
+    if not all(p.exists() for p in cbs_files):
+        raise WijkloketError("error.demo_data_missing", folder=str(data))
+    if (folder / "wijkloket.toml").exists():
+        shutil.rmtree(folder)
+    registry = _registry()
+    core.init_workspace(folder, gemeente, language)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(t("cli.demo_progress", language), total=4)
+        with Workspace(folder) as ws:
+            for f in cbs_files:
+                _print_add(core.add_cbs(ws, f, registry), language, f)
+                progress.advance(task)
+            if gemeente == "GM0392" and district_file.exists():
+                _print_add(core.add_districts(ws, district_file), language, district_file)
+            progress.advance(task)
+            path = core.write_report(ws, registry, folder / "out", language)
+            progress.advance(task)
+    with Workspace(folder, read_only=True) as ws:
+        result = core.district_profile(ws, registry)
+    _print_profile(result.table, registry, language, "district", result.year,
+                   result.gemeente_name)
+    _say("cli.report_done", language, file=str(path))
+
+
+def main() -> None:
+    """Entry point: user mistakes become one clear message and exit code 2, no traceback."""
+    try:
+        app()
+    except WijkloketError as exc:
+        lang = "en" if "--lang" in sys.argv and "en" in sys.argv else "nl"
+        err.print(f"[bold red]{t('cli.error', lang)}[/] {exc.render(lang)}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "InputFileError"]

@@ -1,0 +1,1 @@
+"""Indicator definitions (as data), aggregation over the area hierarchy, disclosure control."""

@@ -1,0 +1,1 @@
+"""Rendering only: HTML report, Excel, CSV, GeoPackage, maps, charts. No computation."""

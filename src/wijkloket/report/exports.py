@@ -1,0 +1,118 @@
+"""Profile tables as files analysts reuse: tidy CSV, Excel, GeoPackage (opens in QGIS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from wijkloket.errors import InputFileError, WijkloketError
+from wijkloket.indicators.registry import Registry
+
+CSV_COLUMNS = ["level", "area_code", "area_name", "district", "indicator", "value", "numerator",
+               "denominator", "coverage", "low_coverage", "index_city", "n_areas",
+               "gemeente_code", "year", "synthetic"]
+
+
+def tidy(table: pd.DataFrame, year: int, synthetic: bool = False) -> pd.DataFrame:
+    out = table.assign(year=year, synthetic=synthetic)
+    for col in ("value", "numerator", "denominator", "index_city"):
+        out[col] = out[col].round(4)
+    out["coverage"] = out["coverage"].round(4)
+    return out[[c for c in CSV_COLUMNS if c in out.columns]]
+
+
+def wide(table: pd.DataFrame, level: str, with_index: bool = False) -> pd.DataFrame:
+    """One row per area of `level`, one column per indicator (and `<id>_index` if asked)."""
+    sel = table[table["level"] == level]
+    keys = ["area_code", "area_name", "district"]
+    out = sel.pivot_table(index=keys, columns="indicator", values="value", sort=False,
+                          dropna=False).reset_index()
+    order = list(dict.fromkeys(sel["indicator"]))
+    cols = keys + order
+    if with_index:
+        idx = sel.pivot_table(index="area_code", columns="indicator", values="index_city",
+                              sort=False, dropna=False)
+        idx.columns = [f"{c}_index" for c in idx.columns]
+        out = out.merge(idx.reset_index(), on="area_code", how="left")
+        cols += [f"{c}_index" for c in order]
+    out.columns.name = None
+    return out[[c for c in cols if c in out.columns]]
+
+
+def _writing(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    _writing(path)
+    try:
+        frame.to_csv(path, index=False, encoding="utf-8")
+    except OSError as exc:
+        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+
+
+def write_xlsx(table: pd.DataFrame, path: Path, registry: Registry, year: int, lang: str,
+               synthetic: bool = False) -> None:
+    """A sheet per level (indicators as columns), the tidy table, and the definitions."""
+    _writing(path)
+    defs = pd.DataFrame([
+        {"indicator": i.id, "label": i.label(lang), "unit": i.unit, "kind": i.kind,
+         "numerator/variable": i.count or i.variable or i.numerator or i.percent,
+         "base/weight": i.base or i.weight or i.denominator}
+        for i in registry.indicators.values()
+    ])
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for level in ("gemeente", "district", "wijk", "buurt"):
+            if (table["level"] == level).any():
+                wide(table, level).to_excel(xl, sheet_name=level, index=False)
+        tidy(table, year, synthetic).to_excel(xl, sheet_name="tidy", index=False)
+        defs.to_excel(xl, sheet_name="definities" if lang == "nl" else "definitions",
+                      index=False)
+
+
+def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None,
+               path: Path, year: int) -> list[str]:
+    """One layer per level, indicators (and their city index) as columns, in EPSG:28992."""
+    import geopandas as gpd
+
+    if geometry is None or len(geometry) == 0:
+        raise WijkloketError("error.no_geometry", year=year)
+    _writing(path)
+    if path.exists():
+        path.unlink()
+    layers = []
+    geo = geometry.set_index("area_code")
+    for level in ("buurt", "wijk", "district", "gemeente"):
+        if not (table["level"] == level).any():
+            continue
+        attrs = wide(table, level, with_index=True)
+        if level in ("buurt", "wijk"):
+            shapes = geo[geo["level"] == level].geometry
+            g = attrs.merge(shapes.rename("geometry"), left_on="area_code", right_index=True,
+                            how="inner")
+        else:
+            base_level = "buurt" if (districts is not None and
+                                     districts["area_code"].str.startswith("BU").any()) else "wijk"
+            base = geo[geo["level"] == base_level].reset_index()
+            gm_of = base["area_code"].str.slice(2, 6).radd("GM")
+            if level == "district":
+                dmap = (districts.set_index("area_code")["district_code"] if districts is not None
+                        else pd.Series(base["area_code"].to_numpy(), index=base["area_code"]))
+                base["key"] = base["area_code"].map(dmap)
+            else:
+                base["key"] = gm_of
+            shapes = gpd.GeoDataFrame(base, geometry="geometry", crs=geometry.crs)
+            dissolved = shapes.dissolve(by="key").geometry
+            g = attrs.merge(dissolved.rename("geometry"), left_on="area_code", right_index=True,
+                            how="inner")
+        if g.empty:
+            continue
+        gdf = gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:28992")
+        gdf.to_file(path, layer=level, driver="GPKG")
+        layers.append(level)
+    return layers

@@ -1,0 +1,58 @@
+"""Static maps and charts as PNG bytes (matplotlib), embedded in the report so it works offline."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from wijkloket.i18n import fmt_number  # noqa: E402
+
+
+def choropleth_png(
+    areas: Any,
+    values: pd.Series,
+    title: str,
+    unit: str,
+    lang: str,
+    decimals: int,
+    outline: Any = None,
+    labels: pd.Series | None = None,
+    cmap: str = "YlOrRd",
+    footnote: str = "",
+) -> bytes:
+    """A choropleth of `values` (indexed by area code) over `areas` (GeoDataFrame, RD New),
+    with optional `outline` polygons (districts) and their `labels`."""
+    gdf = areas.merge(values.rename("v"), left_on="area_code", right_index=True, how="left")
+    fig, ax = plt.subplots(figsize=(7.0, 6.0), dpi=110)
+    missing = gdf["v"].isna()
+    if (~missing).any():
+        gdf[~missing].plot(column="v", ax=ax, cmap=cmap, legend=True, edgecolor="white",
+                           linewidth=0.4,
+                           legend_kwds={"label": unit, "shrink": 0.6,
+                                        "format": matplotlib.ticker.FuncFormatter(
+                                            lambda x, _p: fmt_number(x, lang, decimals))})
+    if missing.any():
+        gdf[missing].plot(ax=ax, color="#dddddd", edgecolor="white", hatch="///", linewidth=0.4)
+    if outline is not None:
+        outline.boundary.plot(ax=ax, color="#222222", linewidth=1.2)
+        if labels is not None:
+            for code, geom in zip(outline["area_code"], outline.geometry, strict=True):
+                p = geom.representative_point()
+                ax.annotate(str(labels.get(code, code)), (p.x, p.y), ha="center", fontsize=8,
+                            color="#111111",
+                            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7,
+                                  "lw": 0})
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+    if footnote:
+        fig.text(0.01, 0.01, footnote, fontsize=7, color="#555555")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""One adapter per kind of source: raw file -> validated canonical tables + an ingest report."""

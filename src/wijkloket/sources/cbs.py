@@ -1,0 +1,295 @@
+"""CBS sources as CBS publishes them.
+
+- Wijk- en buurtkaart: GeoPackage, GeoJSON, or its attribute table as CSV (PDOK attribute names
+  such as `aantalInwoners`, or the older shapefile names such as `AANT_INW`).
+- Kerncijfers wijken en buurten in OData naming (`Codering_3`, `AantalInwoners_5`, ...).
+- StatLine CSV exports ("CSV met statistische symbolen": BOM, `;`, quoted, padded, `.` symbols).
+
+Sentinel numbers (-99995, ...) and StatLine symbols (`.`, ...) become missing values with a status
+that says why, never numbers. Column names are mapped to canonical variables through the variable
+registry (`data/variables.csv`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wijkloket.areas.codes import gemeente_codes, levels_of, normalise_code
+from wijkloket.errors import InputFileError, UnknownAreaError
+from wijkloket.indicators.registry import Registry
+from wijkloket.sources.base import REJECTION_COLUMNS, IngestResult
+from wijkloket.sources.files import check_file, read_csv_text
+
+RD_NEW = "EPSG:28992"
+PUBLISHER = "CBS"
+DATASETS = {
+    "kaart": "Wijk- en buurtkaart",
+    "odata": "Kerncijfers wijken en buurten",
+    "statline": "StatLine-export",
+}
+
+
+@lru_cache(maxsize=1)
+def layout() -> dict[str, Any]:
+    return tomllib.loads(resources.files("wijkloket.data").joinpath("cbs.toml").read_text("utf-8"))
+
+
+def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Values (float, NaN when missing) and a status per cell: ok, empty, invalid, or the
+    meaning of a CBS sentinel or StatLine symbol (suppressed, not_available, not_applicable)."""
+    lay = layout()
+    sentinels = {float(k): v for k, v in lay["sentinels"].items()}
+    status = pd.Series("ok", index=raw.index, dtype=object)
+    if pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype("float64")
+        status[values.isna()] = "empty"
+    else:
+        s = raw.astype(str).str.strip()
+        empty = s.isin(["", "nan", "None"])
+        status[empty] = "empty"
+        for sym, meaning in lay["symbols"].items():
+            hit = s == sym
+            status[hit] = "ok" if meaning == "zero" else meaning
+            s = s.where(~hit, "0" if meaning == "zero" else "")
+        comma_decimal = s.str.contains(",", regex=False) & ~s.str.contains(".", regex=False)
+        s = s.where(~comma_decimal, s.str.replace(",", ".", regex=False))
+        values = pd.to_numeric(s.where(s != ""), errors="coerce").astype("float64")
+        status[values.isna() & (status == "ok")] = "invalid"
+    for sentinel, meaning in sentinels.items():
+        hit = values == sentinel
+        status[hit] = meaning
+    values = values.where(status == "ok")
+    return values, status
+
+
+def _first(columns: list[str], candidates: list[str]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for cand in candidates:
+        if cand.lower() in lower:
+            return lower[cand.lower()]
+    return None
+
+
+def detect_format(columns: list[str]) -> str | None:
+    lay = layout()["formats"]
+    if _first(columns, lay["kaart"]["code"]):
+        return "kaart"
+    if _first(columns, lay["odata"]["code"]):
+        return "odata"
+    if any(c.endswith(lay["statline"]["code_suffix"]) for c in columns):
+        return "statline"
+    return None
+
+
+def _year_from(path: Path, frame: pd.DataFrame, candidates: list[str], given: int | None) -> int:
+    if given is not None:
+        return given
+    col = _first(list(frame.columns), candidates)
+    if col is not None:
+        found = {m.group(0) for v in frame[col].astype(str) if (m := re.search(r"(19|20)\d\d", v))}
+        if len(found) == 1:
+            return int(found.pop())
+        if len(found) > 1:
+            raise InputFileError(
+                "error.cbs_many_years", file=str(path), column=col, years=", ".join(sorted(found))
+            )
+    m = re.search(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)", path.name)
+    if m:
+        return int(m.group(1))
+    raise InputFileError("error.cbs_no_year", file=str(path))
+
+
+def _read_table(path: Path, layer: str | None, encoding: str | None) -> tuple[pd.DataFrame, Any]:
+    """The attribute table (all columns) and the geometry (GeoSeries or None)."""
+    suffix = path.suffix.lower()
+    if suffix in (".gpkg", ".geojson", ".json", ".shp"):
+        import geopandas as gpd
+        import pyogrio
+
+        try:
+            layers = [str(name) for name, *_ in pyogrio.list_layers(path)]
+        except Exception as exc:  # noqa: BLE001 - any GDAL failure means an unreadable file
+            raise InputFileError("error.geo_unreadable", file=str(path), detail=str(exc)) from None
+        if layer is None:
+            layer = layers[0] if len(layers) == 1 else None
+            for name in layers if layer is None else []:
+                cols = list(pyogrio.read_info(path, layer=name)["fields"])
+                if detect_format(cols):
+                    layer = name
+                    break
+        if layer not in layers:
+            raise InputFileError(
+                "error.geo_layer", file=str(path), layer=layer, layers=", ".join(layers)
+            )
+        gdf = gpd.read_file(path, layer=layer)
+        if gdf.crs is None:
+            raise InputFileError("error.geo_no_crs", file=str(path))
+        gdf = gdf.to_crs(RD_NEW)
+        return pd.DataFrame(gdf.drop(columns="geometry")), gdf.geometry
+    if suffix in (".csv", ".txt", ".tsv"):
+        frame, _ = read_csv_text(path, encoding)
+        return frame, None
+    raise InputFileError("error.cbs_suffix", file=str(path), suffix=suffix or "(geen)")
+
+
+def read_cbs(
+    path: Path,
+    gemeente: str | None,
+    registry: Registry,
+    year: int | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+) -> IngestResult:
+    """Read one CBS file; keep the areas of `gemeente` (all municipalities when None)."""
+    check_file(path)
+    frame, geometry = _read_table(path, layer, encoding)
+    columns = list(frame.columns)
+    fmt = detect_format(columns)
+    lay = layout()["formats"]
+    if fmt is None:
+        expected = ", ".join(lay["kaart"]["code"][:3] + lay["odata"]["code"][:2])
+        raise InputFileError(
+            "error.not_cbs", file=str(path), expected=expected,
+            found=", ".join(columns[:12]) + (" ..." if len(columns) > 12 else ""),
+        )
+    if frame.empty:
+        raise InputFileError("error.file_no_rows", file=str(path))
+    first_row = 1 if geometry is not None else 2  # CSV: line 1 is the header
+    row_numbers = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
+
+    # Each row's own area code, name and the municipality's name.
+    gemeente_name_col = None
+    if fmt == "kaart":
+        code = pd.Series(np.nan, index=frame.index, dtype=object)
+        name = pd.Series("", index=frame.index, dtype=object)
+        for col in lay["kaart"]["code"]:
+            src = _first(columns, [col])
+            if src is None:
+                continue
+            vals = frame[src].astype(str).map(normalise_code)
+            take = code.isna() & frame[src].notna() & (vals != "") & (vals != "NAN")
+            code[take] = vals[take]
+            name_col = _first(columns, lay["kaart"]["name"][col])
+            if name_col:
+                name[take] = frame.loc[take, name_col].astype(str).str.strip()
+        code = code.fillna("")
+        gemeente_name_col = _first(columns, lay["kaart"]["gemeente_name"])
+        year = _year_from(path, frame, lay["kaart"]["year"], year)
+    elif fmt == "odata":
+        src = _first(columns, lay["odata"]["code"])
+        code = frame[src].astype(str).map(normalise_code)
+        name = pd.Series("", index=frame.index, dtype=object)
+        gemeente_name_col = _first(columns, lay["odata"]["gemeente_name"])
+        year = _year_from(path, frame, lay["odata"]["year"], year)
+    else:
+        src = next(c for c in columns if c.endswith(lay["statline"]["code_suffix"]))
+        code = frame[src].astype(str).map(normalise_code)
+        name_col = _first(columns, lay["statline"]["name"])
+        name = frame[name_col].astype(str).str.strip() if name_col else pd.Series("", index=frame.index)
+        year = _year_from(path, frame, lay["statline"]["year"], year)
+
+    level = levels_of(code)
+    gm = gemeente_codes(code)
+    reason = pd.Series("", index=frame.index, dtype=object)
+    reason[level.isna()] = "invalid_code"
+    if gemeente is not None:
+        reason[(reason == "") & (gm != gemeente)] = "other_gemeente"
+    dup = code.duplicated(keep="first") & (reason == "")
+    reason[dup] = "duplicate_code"
+    keep = reason == ""
+
+    if gemeente is not None and not (keep & level.isin(["wijk", "buurt"])).any():
+        known = sorted(set(gm[level.notna()]))
+        names: dict[str, str] = {}
+        if gemeente_name_col:
+            names = dict(zip(gm, frame[gemeente_name_col].astype(str).str.strip(), strict=True))
+        close = difflib.get_close_matches(gemeente, known, n=5, cutoff=0.6)
+        shown = ", ".join(f"{c} {names.get(c, '')}".strip() for c in close) or "-"
+        raise UnknownAreaError(
+            "error.gemeente_not_in_file", gemeente=gemeente, file=str(path), close=shown,
+            n=len(known),
+        )
+
+    mapping = registry.column_map(fmt, year, columns)
+    if not mapping:
+        raise InputFileError(
+            "error.cbs_no_variables", file=str(path), year=year,
+            expected=", ".join(registry.known_columns(fmt)[:8]) + ", ...",
+        )
+    kept = frame[keep]
+    long_frames = []
+    invalid_cells: list[str] = []
+    for col, variable in mapping.items():
+        values, status = parse_numbers(kept[col])
+        bad = status == "invalid"
+        if bad.any():
+            rows = row_numbers[keep][bad].head(3).astype(str).tolist()
+            invalid_cells.append(f"{col}: rij {', '.join(rows)}")
+        long_frames.append(
+            pd.DataFrame(
+                {"area_code": code[keep].to_numpy(), "variable": variable,
+                 "value": values.to_numpy(), "status": status.to_numpy()}
+            )
+        )
+    values_long = pd.concat(long_frames, ignore_index=True)
+
+    gem_names = pd.Series("", index=frame.index, dtype=object)
+    if gemeente_name_col:
+        gem_names = frame[gemeente_name_col].astype(str).str.strip()
+    areas = pd.DataFrame(
+        {
+            "area_code": code[keep].to_numpy(),
+            "level": level[keep].to_numpy(),
+            "name": name[keep].replace({"nan": ""}).to_numpy(),
+            "gemeente_code": gm[keep].to_numpy(),
+            "gemeente_name": gem_names[keep].to_numpy(),
+        }
+    )
+    rejected = ~keep
+    rejections = pd.DataFrame(
+        {
+            "row_number": row_numbers[rejected].to_numpy(),
+            "column_name": "area_code",
+            "value": code[rejected].to_numpy(),
+            "reason": reason[rejected].to_numpy(),
+        },
+        columns=REJECTION_COLUMNS,
+    )
+    geo = None
+    if geometry is not None:
+        import geopandas as gpd
+
+        geo = gpd.GeoDataFrame(
+            {"area_code": code[keep].to_numpy(), "level": level[keep].to_numpy()},
+            geometry=geometry[keep].to_numpy(), crs=RD_NEW,
+        )
+    warnings = []
+    if invalid_cells:
+        warnings.append("invalid_cells:" + "; ".join(invalid_cells))
+    dataset = DATASETS[fmt]
+    if fmt == "statline":
+        dataset += " (" + ", ".join(sorted(set(mapping.values()))) + ")"
+    return IngestResult(
+        kind=f"cbs_{fmt}",
+        dataset=dataset,
+        publisher=PUBLISHER,
+        year=int(year),
+        areas=areas,
+        values=values_long,
+        rows_read=len(frame),
+        rejections=rejections,
+        geometry=geo,
+        privacy="open",
+        columns_mapped=mapping,
+        columns_ignored=[c for c in columns if c not in mapping],
+        warnings=warnings,
+    )

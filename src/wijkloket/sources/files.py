@@ -1,0 +1,86 @@
+"""Reading files as publishers ship them: existence, encodings, checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from wijkloket.errors import InputFileError
+
+ENCODINGS = ("utf-8", "cp1252")
+
+
+def check_file(path: Path) -> Path:
+    if not path.exists():
+        raise InputFileError("error.file_missing", file=str(path))
+    if path.is_dir():
+        raise InputFileError("error.file_is_dir", file=str(path))
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise InputFileError("error.file_unreadable", file=str(path), detail=exc.strerror) from None
+    return path
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Text and the encoding used. UTF-8 (with or without BOM) first, then Windows-1252, which
+    is what Excel on Windows saves; anything else needs `--encoding`."""
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise _decode_error(data, path, encoding, exc) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        first = exc
+    if b"\x00" not in data:
+        try:
+            text = data.decode("cp1252")
+            if not any(ord(c) < 32 and c not in "\r\n\t" for c in text):
+                return text, "cp1252"
+        except UnicodeDecodeError:
+            pass
+    raise _decode_error(data, path, "utf-8", first) from None
+
+
+def _decode_error(data: bytes, path: Path, encoding: str, exc: Exception) -> InputFileError:
+    pos = getattr(exc, "start", 0)
+    line = data[:pos].count(b"\n") + 1
+    return InputFileError(
+        "error.file_encoding", file=str(path), encoding=encoding, line=line,
+        byte=f"0x{data[pos]:02x}" if pos < len(data) else "?",
+    )
+
+
+def read_csv_text(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """All cells as strings (nothing is guessed), separator sniffed from the header line."""
+    check_file(path)
+    text, used = decode(path.read_bytes(), path, encoding)
+    if not text.strip():
+        raise InputFileError("error.file_empty", file=str(path))
+    header = text.splitlines()[0]
+    sep = ";" if header.count(";") > header.count(",") else ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+            skipinitialspace=False,
+        )
+    except pd.errors.ParserError as exc:
+        raise InputFileError("error.csv_parse", file=str(path), detail=str(exc)) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, used

@@ -1,0 +1,1 @@
+"""The workspace: a folder with a settings file and an embedded DuckDB store."""
