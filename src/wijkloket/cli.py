@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Registry, load_registry
 from wijkloket.store.workspace import Workspace
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 app = typer.Typer(
     help="wijkloket: dienstverlening in de wijk, onderbouwd met cijfers. "
     "Begin met 'wijkloket demo MAP' of 'wijkloket init MAP --gemeente GM0392'.",
@@ -28,8 +31,12 @@ app = typer.Typer(
 add_app = typer.Typer(help="Voeg een bron toe aan de werkmap.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
 
-out = Console()
 err = Console(stderr=True)
+
+
+def _out() -> Console:
+    """Standard output; tables keep their full width when written to a file or a pipe."""
+    return Console(width=None if sys.stdout.isatty() else 240)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w",
                                             help="De werkmap (standaard: de huidige map).")]
@@ -53,7 +60,7 @@ def _registry() -> Registry:
 
 
 def _say(key: str, lang: str, **params: object) -> None:
-    out.print(t(key, lang, **params), highlight=False)
+    _out().print(t(key, lang, **params), highlight=False, soft_wrap=True)
 
 
 def _print_add(report: core.AddReport, lang: str, path: Path) -> None:
@@ -127,9 +134,9 @@ def sources(
     with Workspace(workspace, read_only=True) as ws:
         inv = core.inventory(ws, registry)
     if format == "csv":
-        rows = []
+        records = []
         for s in inv:
-            rows.append({
+            records.append({
                 "source_id": s["source_id"], "kind": s["kind"], "dataset": s["dataset"],
                 "publisher": s["publisher"], "year": s["year"], "file": s["filename"],
                 "levels": s["levels"], "areas": s["n_areas"], "rows_read": s["rows_read"],
@@ -138,7 +145,7 @@ def sources(
                 "lacks": " ".join(f"{k}={v}" for k, v in s["lacks"].items()),
                 "privacy": s["privacy"], "synthetic": s["synthetic"], "sha256": s["sha256"],
             })
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(records)
         if output:
             frame.to_csv(output, index=False)
         else:
@@ -177,7 +184,7 @@ def sources(
                              ", ".join(inds)))
         for label, value in rows:
             table.add_row(label, value)
-        out.print(table)
+        _out().print(table)
 
 
 def _levels(level: str) -> tuple[str, ...]:
@@ -243,7 +250,7 @@ def profile(
                    result.year, result.gemeente_name)
 
 
-def _print_profile(table, registry: Registry, lang: str, level: str, year: int,  # type: ignore[no-untyped-def]
+def _print_profile(table: pd.DataFrame, registry: Registry, lang: str, level: str, year: int,
                    gemeente_name: str) -> None:
     have = set(table.loc[table["value"].notna(), "indicator"])
     inds = [i for i in registry.indicators.values() if i.id in have]
@@ -273,7 +280,7 @@ def _print_profile(table, registry: Registry, lang: str, level: str, year: int, 
             cells.append(text)
         name = str(grp["area_name"].iloc[0])
         rich.add_row(f"[bold]{name}[/]" if lv == "gemeente" else name, *cells)
-    out.print(rich)
+    _out().print(rich)
     _say("cli.profile_legend", lang)
 
 
@@ -340,7 +347,8 @@ def main() -> None:
         app()
     except WijkloketError as exc:
         lang = "en" if "--lang" in sys.argv and "en" in sys.argv else "nl"
-        err.print(f"[bold red]{t('cli.error', lang)}[/] {exc.render(lang)}", highlight=False)
+        err.print(f"[bold red]{t('cli.error', lang)}[/] {exc.render(lang)}", highlight=False,
+                  soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

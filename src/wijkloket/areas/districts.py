@@ -71,29 +71,26 @@ def validate_districts(
     expected = {c for c in codes if level_of(c) == level}
     if not expected and level == "wijk":  # buurt-only data: wijk codes follow from buurt codes
         expected = {"WK" + c[2:8] for c in codes if level_of(c) == "buurt"}
-    problems: list[str] = []
+    problems: dict[str, tuple[int, str]] = {}
     unknown = table[~table["area_code"].isin(expected)]
     if len(unknown):
-        items = [f"{c} (rij {r})" for c, r in zip(unknown["area_code"], unknown["row_number"],
-                                                  strict=True)]
-        problems.append(("unknown", len(items), ", ".join(items[:10])))
+        items = [f"{c} (rij {r})" for c, r in zip(unknown["area_code"], unknown["row_number"], strict=True)]
+        problems["unknown"] = (len(items), ", ".join(items[:10]))
     dups = table[table["area_code"].duplicated(keep=False) & table["area_code"].isin(expected)]
     if len(dups):
-        grouped = dups.groupby("area_code")["row_number"].apply(
-            lambda r: "/".join(map(str, r)))
+        grouped = dups.groupby("area_code")["row_number"].apply(lambda r: "/".join(map(str, r)))
         items = [f"{c} (rij {rows})" for c, rows in grouped.items()]
-        problems.append(("duplicate", len(items), ", ".join(items[:10])))
+        problems["duplicate"] = (len(items), ", ".join(items[:10]))
     missing = sorted(expected - set(table["area_code"]))
     if missing:
-        problems.append(("missing", len(missing), ", ".join(missing[:10])))
+        problems["missing"] = (len(missing), ", ".join(missing[:10]))
     if problems:
-        parts = {kind: (n, items) for kind, n, items in problems}
+        counts = {kind: problems.get(kind, (0, "-")) for kind in ("unknown", "duplicate", "missing")}
         raise DistrictFileError(
             "error.district_coverage", file=path, gemeente=gemeente, year=year, level=level,
-            unknown=parts.get("unknown", (0, "-"))[0], unknown_list=parts.get("unknown", (0, "-"))[1],
-            duplicate=parts.get("duplicate", (0, "-"))[0],
-            duplicate_list=parts.get("duplicate", (0, "-"))[1],
-            missing=parts.get("missing", (0, "-"))[0], missing_list=parts.get("missing", (0, "-"))[1],
+            unknown=counts["unknown"][0], unknown_list=counts["unknown"][1],
+            duplicate=counts["duplicate"][0], duplicate_list=counts["duplicate"][1],
+            missing=counts["missing"][0], missing_list=counts["missing"][1],
         )
     out = table[["area_code", "district", "district_code", "area_name"]].copy()
     if (out["district_code"] == "").any():

@@ -84,43 +84,45 @@ def aggregate(
     Returns one row per group and indicator: the key columns and `RESULT_COLUMNS`.
     """
     keys = list(groups.columns)
-    frames = []
-    for ind in indicators:
+    indicators = list(indicators)
+    if not indicators:
+        return pd.DataFrame(columns=keys + RESULT_COLUMNS)
+    # One wide frame of per-area terms for all indicators, summed in a single groupby.
+    parts: dict[str, pd.Series] = {}
+    for i, ind in enumerate(indicators):
         terms = area_terms(values, ind)
         known = terms["num"].notna()
         if ind.kind != "count":
             known &= terms["den"].notna()
-        t = pd.DataFrame(
-            {
-                "num": terms["num"].where(known, 0.0),
-                "den": terms["den"].where(known, 0.0),
-                "cw_known": terms["cw"].where(known, 0.0),
-                "cw_all": terms["cw"],
-                "n_known": known.astype("int64"),
-            },
-            index=values.index,
-        )
-        t = pd.concat([groups, t], axis=1).reset_index(drop=True)
-        g = t.groupby(keys, sort=False, dropna=False).sum()
-        out = g.reset_index()[keys].copy()
-        num = g["num"].to_numpy()
-        den = g["den"].to_numpy()
+        parts[f"num{i}"] = terms["num"].where(known, 0.0)
+        parts[f"den{i}"] = terms["den"].where(known, 0.0)
+        parts[f"cwk{i}"] = terms["cw"].where(known, 0.0)
+        parts[f"cwa{i}"] = terms["cw"]
+        parts[f"n{i}"] = known.astype("int64")
+    wide = pd.concat([groups, pd.DataFrame(parts, index=values.index)], axis=1).reset_index(drop=True)
+    g = wide.groupby(keys, sort=False, dropna=False).sum()
+    key_frame = g.index.to_frame(index=False)
+    frames = []
+    for i, ind in enumerate(indicators):
+        n_known = g[f"n{i}"].to_numpy()
+        nothing = n_known == 0
+        num = np.where(nothing, np.nan, g[f"num{i}"].to_numpy())
+        den = np.where(nothing | (ind.kind == "count"), np.nan, g[f"den{i}"].to_numpy())
+        cw_all = g[f"cwa{i}"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
-            coverage = np.where(g["cw_all"] > 0, g["cw_known"] / g["cw_all"], np.nan)
-        coverage = np.where(g["n_known"] == 0, 0.0, coverage)
-        nothing = (g["n_known"] == 0).to_numpy()
-        num = np.where(nothing, np.nan, num)
-        den = np.where(nothing | (ind.kind == "count"), np.nan, den)
+            coverage = np.where(cw_all > 0, g[f"cwk{i}"].to_numpy() / cw_all, np.nan)
+        coverage = np.where(nothing, 0.0, coverage)
+        value = _value(ind, pd.Series(num), pd.Series(den)).to_numpy()
+        if ind.min_base > 0:
+            small = den < ind.min_base
+            value = np.where(small, np.nan, value)
+            num = np.where(small, np.nan, num)
+        out = key_frame.copy()
         out["indicator"] = ind.id
+        out["value"] = value
         out["numerator"] = num
         out["denominator"] = den
-        out["value"] = _value(ind, pd.Series(num), pd.Series(den)).to_numpy()
-        if ind.min_base > 0:
-            small = out["denominator"] < ind.min_base
-            out.loc[small, ["value", "numerator"]] = np.nan
         out["coverage"] = coverage
-        out["n_areas"] = g["n_known"].to_numpy()
-        frames.append(out[keys + RESULT_COLUMNS])
-    if not frames:
-        return pd.DataFrame(columns=keys + RESULT_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+        out["n_areas"] = n_known
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)[keys + RESULT_COLUMNS]

@@ -50,6 +50,7 @@ class Indicator:
     weight_note: str | None = None
     scale: float = 1.0
     key: bool = False
+    superseded_by: str | None = None
     concern: str = "high"
     min_base: float = 0.0
 

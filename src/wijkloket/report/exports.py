@@ -26,19 +26,15 @@ def tidy(table: pd.DataFrame, year: int, synthetic: bool = False) -> pd.DataFram
 def wide(table: pd.DataFrame, level: str, with_index: bool = False) -> pd.DataFrame:
     """One row per area of `level`, one column per indicator (and `<id>_index` if asked)."""
     sel = table[table["level"] == level]
-    keys = ["area_code", "area_name", "district"]
-    out = sel.pivot_table(index=keys, columns="indicator", values="value", sort=False,
-                          dropna=False).reset_index()
     order = list(dict.fromkeys(sel["indicator"]))
-    cols = keys + order
+    meta = sel.drop_duplicates("area_code").set_index("area_code")[["area_name", "district"]]
+    parts = [meta, sel.pivot(index="area_code", columns="indicator", values="value")[order]]
     if with_index:
-        idx = sel.pivot_table(index="area_code", columns="indicator", values="index_city",
-                              sort=False, dropna=False)
-        idx.columns = [f"{c}_index" for c in idx.columns]
-        out = out.merge(idx.reset_index(), on="area_code", how="left")
-        cols += [f"{c}_index" for c in order]
+        idx = sel.pivot(index="area_code", columns="indicator", values="index_city")[order]
+        parts.append(idx.add_suffix("_index"))
+    out = pd.concat(parts, axis=1).reset_index()
     out.columns.name = None
-    return out[[c for c in cols if c in out.columns]]
+    return out
 
 
 def _writing(path: Path) -> None:

@@ -81,24 +81,37 @@ def _index_class(index: float, concern: str) -> str:
     return ""
 
 
+def _missing_key_indicators(ctx: ReportContext, have: list[Indicator]) -> tuple[list[str], list[str]]:
+    """Key indicators without figures: those CBS has not published yet for the year, and those
+    no source in the workspace holds. An indicator superseded by one with figures is left out."""
+    have_ids = {i.id for i in have}
+    unpublished: list[str] = []
+    absent: list[str] = []
+    for ind in ctx.registry.indicators.values():
+        if not ind.key or ind.id in have_ids or (ind.superseded_by in have_ids):
+            continue
+        reasons = {s.get("lacks", {}).get(ind.id) for s in ctx.inventory}
+        (unpublished if "not_available" in reasons else absent).append(ind.label(ctx.lang))
+    return unpublished, absent
+
+
 def section_key_message(ctx: ReportContext) -> Section:
     inds = ctx.indicators_with_data(key_only=True)
     findings = stand_out(ctx.table, inds)
+    labels = {i.id: i.label(ctx.lang) for i in inds}
     by_area = concern_counts(findings)
     labels = {i.id: i.label(ctx.lang) for i in inds}
     units = {i.id: i.unit for i in inds}
     items = []
     for area, fs in by_area.items():
         parts = [
-            ctx.tr("report.finding_part", indicator=labels[f.indicator].lower(),
+            ctx.tr("report.finding_part", indicator=labels[f.indicator],
                    value=ctx.num(f.value, units[f.indicator]), unit=units[f.indicator],
                    index=fmt_number(f.index_city, ctx.lang, 0))
             for f in fs
         ]
         items.append(ctx.tr("report.finding_area", area=area, n=len(fs), parts="; ".join(parts)))
     lower = [f for f in findings if not f.concern]
-    missing_keys = [i for i in ctx.registry.indicators.values()
-                    if i.key and i.id not in {x.id for x in inds}]
     body = [f"<p>{escape(ctx.tr('report.key_intro', gemeente=ctx.gemeente_name, year=ctx.year, n=len(inds)))}</p>"]
     if items:
         body.append("<ul class='findings'>" + "".join(f"<li>{escape(i)}</li>" for i in items)
@@ -106,12 +119,13 @@ def section_key_message(ctx: ReportContext) -> Section:
     else:
         body.append(f"<p>{escape(ctx.tr('report.no_findings'))}</p>")
     if lower:
-        names = sorted({f"{f.area_name} ({labels[f.indicator].lower()})" for f in lower})
+        names = sorted({f"{f.area_name} ({labels[f.indicator]})" for f in lower})
         body.append(f"<p>{escape(ctx.tr('report.lower_findings', list=', '.join(names)))}</p>")
-    if missing_keys:
-        body.append("<p class='caveat'>" + escape(ctx.tr(
-            "report.missing_keys", list=", ".join(i.label(ctx.lang).lower() for i in missing_keys),
-            year=ctx.year)) + "</p>")
+    unpublished, absent = _missing_key_indicators(ctx, inds)
+    for key, missing in (("report.missing_unpublished", unpublished), ("report.missing_absent", absent)):
+        if missing:
+            text = ctx.tr(key, year=ctx.year, list=", ".join(missing))
+            body.append(f"<p class='caveat'>{escape(text)}</p>")
     return Section("kernboodschap", ctx.tr("report.key_title"), Markup("".join(body)))
 
 
@@ -123,7 +137,7 @@ def section_district_table(ctx: ReportContext) -> Section | None:
     head = "".join(f"<th>{escape(i.label(ctx.lang))}<br><span class='unit'>{escape(i.unit)}</span></th>"
                    for i in inds)
     body = []
-    for (level, code), grp in rows.groupby(["level", "area_code"], sort=False):
+    for (level, _code), grp in rows.groupby(["level", "area_code"], sort=False):
         by = grp.set_index("indicator")
         name = str(grp["area_name"].iloc[0])
         cells = []
@@ -132,7 +146,7 @@ def section_district_table(ctx: ReportContext) -> Section | None:
                 cells.append("<td>–</td>")
                 continue
             r = by.loc[i.id]
-            cls = "" if level == "gemeente" or i.kind == "count" else _index_class(
+            cls = "" if level == "gemeente" or not i.key else _index_class(
                 float(r["index_city"]), i.concern)
             flag = "<sup>*</sup>" if bool(r["low_coverage"]) else ""
             title = ctx.tr("report.index_title", index=fmt_number(r["index_city"], ctx.lang, 0))
@@ -188,9 +202,8 @@ def section_maps(ctx: ReportContext) -> Section | None:
             footnote=ctx.tr("report.map_source", year=ctx.year)
             + (" · " + ctx.tr("report.synthetic_short") if ctx.synthetic else ""),
         )
-        figs.append(f"<figure>{png_img(png, ind.label(ctx.lang))}<figcaption>"
-                    f"{escape(ctx.tr('report.map_caption', indicator=ind.label(ctx.lang), level=ctx.tr('level.' + level)))}"
-                    f"</figcaption></figure>")
+        caption = ctx.tr("report.map_caption", indicator=ind.label(ctx.lang), level=ctx.tr("level." + level))
+        figs.append(f"<figure>{png_img(png, ind.label(ctx.lang))}<figcaption>{escape(caption)}</figcaption></figure>")
     if not figs:
         return None
     return Section("kaarten", ctx.tr("report.maps_title"),
@@ -201,9 +214,12 @@ def section_sources(ctx: ReportContext) -> Section:
     rows = []
     for src in ctx.inventory:
         lacks = src.get("lacks", {})
-        lack_key = [f"{ctx.registry.indicators[i].label(ctx.lang)} ({ctx.tr('status.' + r)})"
-                    for i, r in lacks.items()
-                    if ctx.registry.indicators[i].key and r != "not_in_file"]
+        by_reason: dict[str, list[str]] = {}
+        for ind_id, reason in lacks.items():
+            ind = ctx.registry.indicators[ind_id]
+            if ind.key and reason != "not_in_file":
+                by_reason.setdefault(reason, []).append(ind.short(ctx.lang))
+        lack_key = [f"{ctx.tr('status.' + r)}: {', '.join(v)}" for r, v in by_reason.items()]
         rows.append(
             "<tr>"
             f"<td>{escape(src['dataset'])}<br><span class='unit'>{escape(src['filename'])}</span></td>"

@@ -153,7 +153,7 @@ class Workspace:
                                  "column_name, value, reason FROM _rej")
             return AddOutcome("replaced" if old is not None else "added", sid, old)
 
-        return self._transaction(work)  # type: ignore[no-any-return]
+        return self._transaction(work)
 
     def add_districts(self, table: pd.DataFrame, path: Path, sha: str) -> AddOutcome:
         existing = self._find(sha)
@@ -176,7 +176,7 @@ class Workspace:
             return AddOutcome("replaced" if old is not None else "added", sid,
                               int(old[0]) if old else None)
 
-        return self._transaction(work)  # type: ignore[no-any-return]
+        return self._transaction(work)
 
     # -- reading -----------------------------------------------------------------------------
 
