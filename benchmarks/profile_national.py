@@ -41,7 +41,7 @@ def main() -> None:
     n_gm = table.loc[table["level"] == "gemeente", "gemeente_code"].nunique()
 
     t2 = time.perf_counter()
-    for gm, sub in areas.groupby("gemeente_code"):
+    for _gm, sub in areas.groupby("gemeente_code"):
         profile(sub, values.loc[sub.index], inds, levels=("wijk", "district", "gemeente"))
     baseline = t_read + (time.perf_counter() - t2)
 

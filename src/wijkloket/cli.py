@@ -13,7 +13,7 @@ from rich.table import Table
 from wijkloket import core
 from wijkloket.config import data_dir, load_settings
 from wijkloket.errors import InputFileError, WijkloketError
-from wijkloket.i18n import check_lang, decimals_for, fmt_number, t
+from wijkloket.i18n import check_lang, decimals_for, fmt_number, t, unit_label
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Registry, load_registry
 from wijkloket.store.workspace import Workspace
@@ -258,7 +258,7 @@ def _print_profile(table: pd.DataFrame, registry: Registry, lang: str, level: st
                          gemeente=gemeente_name), title_justify="left")
     rich.add_column(t("level." + level, lang).capitalize())
     for i in inds:
-        rich.add_column(f"{i.short(lang)}\n({i.unit})", justify="right")
+        rich.add_column(f"{i.short(lang)}\n({unit_label(i.unit, lang)})", justify="right")
     rows = table[table["level"].isin([level, "gemeente"])]
     for (lv, _code), grp in rows.groupby(["level", "area_code"], sort=False):
         by = grp.set_index("indicator")

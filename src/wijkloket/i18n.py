@@ -63,3 +63,9 @@ def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, decimals: in
 def decimals_for(unit: str) -> int:
     """How many decimals a figure in `unit` is shown with."""
     return {"aantal": 0, "%": 1, "per 1000": 1, "per km²": 0, "km": 1, "score": 2}.get(unit, 1)
+
+
+def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A unit as shown to readers (`aantal` is `number` in English)."""
+    key = "unit." + unit.replace(" ", "_")
+    return t(key, lang) if key in catalogue() else unit

@@ -17,7 +17,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from wijkloket.i18n import decimals_for, fmt_number, t
+from wijkloket.i18n import decimals_for, fmt_number, t, unit_label
 from wijkloket.indicators.findings import concern_counts, stand_out
 from wijkloket.indicators.registry import Indicator, Registry
 
@@ -106,7 +106,7 @@ def section_key_message(ctx: ReportContext) -> Section:
     for area, fs in by_area.items():
         parts = [
             ctx.tr("report.finding_part", indicator=labels[f.indicator],
-                   value=ctx.num(f.value, units[f.indicator]), unit=units[f.indicator],
+                   value=ctx.num(f.value, units[f.indicator]), unit=unit_label(units[f.indicator], ctx.lang),
                    index=fmt_number(f.index_city, ctx.lang, 0))
             for f in fs
         ]
@@ -134,8 +134,10 @@ def section_district_table(ctx: ReportContext) -> Section | None:
     rows = ctx.table[ctx.table["level"].isin(["district", "gemeente"])]
     if rows.empty:
         return None
-    head = "".join(f"<th>{escape(i.label(ctx.lang))}<br><span class='unit'>{escape(i.unit)}</span></th>"
-                   for i in inds)
+    head = "".join(
+        f"<th>{escape(i.label(ctx.lang))}<br><span class='unit'>{escape(unit_label(i.unit, ctx.lang))}</span></th>"
+        for i in inds
+    )
     body = []
     for (level, _code), grp in rows.groupby(["level", "area_code"], sort=False):
         by = grp.set_index("indicator")
