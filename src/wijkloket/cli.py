@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wijkloket import core
@@ -17,9 +20,6 @@ from wijkloket.i18n import check_lang, decimals_for, fmt_number, t, unit_label
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Registry, load_registry
 from wijkloket.store.workspace import Workspace
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 app = typer.Typer(
     help="wijkloket: dienstverlening in de wijk, onderbouwd met cijfers. "
@@ -60,7 +60,7 @@ def _registry() -> Registry:
 
 
 def _say(key: str, lang: str, **params: object) -> None:
-    _out().print(t(key, lang, **params), highlight=False, soft_wrap=True)
+    _out().print(escape(t(key, lang, **params)), highlight=False, soft_wrap=True)
 
 
 def _print_add(report: core.AddReport, lang: str, path: Path) -> None:
@@ -117,6 +117,231 @@ def add_districts(
     with Workspace(workspace) as ws:
         report = core.add_districts(ws, file)
     _print_add(report, language, file)
+
+
+@add_app.command("postcodes")
+def add_postcodes(
+    file: Annotated[Path, typer.Argument(help="Postcodetabel: CBS pc6hnr (PC6;Huisnummer;Buurt20xx;...) of "
+                                         "CSV postcode,area_code.")],
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg een tabel postcode -> buurt/wijk toe (een nieuwere vervangt de oude)."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws, err.status(t("cli.reading", language, file=file.name)):
+        report = core.add_postcodes(ws, file)
+    _print_add(report, language, file)
+
+
+def _add_log(kind: str, file: Path, mapping: Path, sheet: str | None, max_rejected: float, workspace: Path,
+             lang: str | None) -> None:
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws, err.status(t("cli.reading", language, file=file.name)):
+        rep = core.add_log(ws, file, mapping, kind, sheet, max_rejected)
+    _print_add(rep.add, language, file)
+    if rep.period:
+        _say("cli.log_period", language, start=rep.period[0], end=rep.period[1])
+    if rep.columns_dropped:
+        _say("cli.log_dropped", language, columns=", ".join(rep.columns_dropped))
+    for col in rep.bsn_columns:
+        _say("cli.log_bsn", language, column=col)
+    if rep.unknown_products:
+        from wijkloket.sources.logs import synonyms
+
+        _say("cli.log_unknown_products", language,
+             products=", ".join(f"'{k}' ({fmt_number(v, language)})" for k, v in rep.unknown_products.items()),
+             known=", ".join(synonyms()["meta"]["canonical_products"]), mapping=str(mapping),
+             example=next(iter(rep.unknown_products)))
+    for p in rep.first_problems:
+        _say("cli.log_problem", language, row=p["row"], column=p["column"], value=p["value"],
+             reason=t("reason." + p["reason"], language))
+    for o in rep.overlaps:
+        _say("cli.log_overlap", language, file=o["file"], start=o["from"], end=o["to"],
+             duplicates=fmt_number(rep.add.rejected_by_reason.get("duplicate_existing", 0), language))
+    if rep.rejected_file:
+        _say("cli.log_rejected_file", language, file=str(rep.rejected_file))
+    if rep.synthetic:
+        _say("cli.log_synthetic", language)
+
+
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Werkblad in een Excel-bestand.")]
+MaxRejOpt = Annotated[float, typer.Option("--max-rejected", help="Breek af (niets opgeslagen) als meer dan dit "
+                                          "percentage van de rijen wordt afgewezen (dubbele niet meegeteld).")]
+MappingOpt = Annotated[Path, typer.Option("--mapping", "-m", help="Mappingbestand (TOML) dat zegt welke kolom "
+                                          "wat is.")]
+
+
+@add_app.command("visits")
+def add_visits(
+    file: Annotated[Path, typer.Argument(help="Afsprakenexport (CSV of XLSX).")],
+    mapping: MappingOpt,
+    sheet: SheetOpt = None,
+    max_rejected: MaxRejOpt = 2.0,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg een afsprakenlog van de balie toe (identificerende kolommen worden nooit opgeslagen)."""
+    _add_log("visit", file, mapping, sheet, max_rejected, workspace, lang)
+
+
+@add_app.command("issuances")
+def add_issuances(
+    file: Annotated[Path, typer.Argument(help="Lijst verstrekte documenten (CSV of XLSX).")],
+    mapping: MappingOpt,
+    sheet: SheetOpt = None,
+    max_rejected: MaxRejOpt = 2.0,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg een lijst verstrekte paspoorten, ID-kaarten en rijbewijzen toe."""
+    _add_log("issuance", file, mapping, sheet, max_rejected, workspace, lang)
+
+
+def _desk_command(kind: str, level: str, format: str, output: Path | None, min_count: int, year: int | None,
+                  workspace: Path, lang: str | None) -> None:
+    from wijkloket.report import exports
+
+    language = _lang(lang, workspace)
+    if format not in FORMATS:
+        raise WijkloketError("error.unknown_format", format=format, known=", ".join(FORMATS))
+    if level not in ("buurt", "wijk", "district", "gemeente", "all"):
+        raise WijkloketError("error.unknown_level", level=level, known=", ".join(ALL_LEVELS) + ", all")
+    with Workspace(workspace, read_only=True) as ws:
+        result = core.desk_use(ws, kind, min_count)
+        table = result.table
+        if year is not None:
+            table = table[table["year"] == year]
+        if level != "all":
+            table = table[table["level"].isin([level, "gemeente"])]
+        frame = table.assign(synthetic=result.synthetic, population_year=result.population_year)
+        if format == "csv":
+            if output:
+                exports.write_csv(frame, output)
+                _say("cli.written", language, file=str(output), n=len(frame))
+            else:
+                frame.to_csv(sys.stdout, index=False)
+            return
+        if format in ("xlsx", "gpkg") and output is None:
+            raise WijkloketError("error.output_needed", format=format)
+        if format == "xlsx":
+            assert output is not None
+            exports.write_desk_xlsx(frame, output)
+            _say("cli.written", language, file=str(output), n=len(frame))
+            return
+        if format == "gpkg":
+            assert output is not None
+            layers = exports.write_desk_gpkg(frame, ws.geometry(result.population_year), ws.districts(), output,
+                                             result.population_year)
+            _say("cli.written_layers", language, file=str(output), layers=", ".join(layers))
+            return
+    _print_desk(result, table, language, level if level != "all" else "district")
+
+
+def _print_desk(result: core.DeskResult, table: pd.DataFrame, lang: str, level: str) -> None:
+    from wijkloket.indicators.desk import TOTAL
+
+    total = TOTAL[result.kind]
+    noun = "visits" if result.kind == "visit" else "issuances"
+    sel = table[(table["product"] == total) & table["age_band"].isna()]
+    years = sorted(sel["year"].unique())
+    title = t(f"cli.desk_title_{result.kind}", lang, level=t("level." + level, lang),
+              years=f"{years[0]}-{years[-1]}" if years else "-")
+    if result.synthetic:
+        title += " — " + t("report.synthetic_short", lang).upper()
+    _out().print(escape(title), style="bold", soft_wrap=True)
+    rich = Table()
+    rich.add_column(t("level." + level, lang).capitalize())
+    for y in years:
+        rich.add_column(str(y), justify="right")
+    indicator = "once_every_n_years" if result.kind == "visit" else f"{noun}_per_1000"
+    for (lv, _code), grp in sel[sel["indicator"] == indicator].groupby(["level", "area_code"], sort=False):
+        by = grp.set_index("year")
+        cells = []
+        for y in years:
+            if y not in by.index:
+                cells.append("–")
+                continue
+            r = by.loc[y]
+            cells.append("x" if r["suppressed"] else fmt_number(r["value"], lang, 1))
+        name = str(grp["area_name"].iloc[0])
+        rich.add_row(f"[bold]{name}[/]" if lv == "gemeente" else name, *cells)
+    _out().print(rich)
+    _say(f"cli.desk_legend_{result.kind}", lang, n=result.threshold, year=result.population_year)
+    if result.unmatched:
+        _say("cli.desk_unmatched", lang, n=fmt_number(result.unmatched, lang))
+
+
+LevelOpt = Annotated[str, typer.Option(help="buurt, wijk, district, gemeente of all.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv, xlsx of gpkg.")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Uitvoerbestand.")]
+MinCountOpt = Annotated[int, typer.Option("--min-count", help="Aantallen onder deze drempel worden "
+                                          "onderdrukt (met aanvullende onderdrukking).")]
+YearOpt = Annotated[int | None, typer.Option(help="Alleen dit jaar.")]
+
+
+@app.command()
+def usage(
+    level: LevelOpt = "district",
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    min_count: MinCountOpt = 10,
+    year: YearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Baliegebruik per gebied: bezoeken per 1000 inwoners en 'eens in de N jaar' (vraag 2)."""
+    _desk_command("visit", level, format, output, min_count, year, workspace, lang)
+
+
+@app.command()
+def issuances(
+    level: LevelOpt = "district",
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    min_count: MinCountOpt = 10,
+    year: YearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Verstrekte paspoorten, ID-kaarten en rijbewijzen naar herkomst per gebied (vraag 3)."""
+    _desk_command("issuance", level, format, output, min_count, year, workspace, lang)
+
+
+@app.command()
+def simulate(
+    gemeente: Annotated[str, typer.Option(help="CBS-gemeentecode.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Map voor de synthetische bestanden.")],
+    years: Annotated[str, typer.Option(help="Periode, bijvoorbeeld 2019-2025.")] = "2019-2025",
+    seed: Annotated[int, typer.Option(help="Startwaarde van het toeval (zelfde seed = zelfde bestanden).")] = 7,
+    cbs: Annotated[list[Path] | None, typer.Option(help="CBS-bestand(en) met inwoners per gebied "
+                                                  "(standaard de werkmap of de gedeelde CBS-gegevens).")] = None,
+    workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="Werkmap met CBS-gegevens.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Maak realistische, als synthetisch gemarkeerde exports: afsprakenlog, verstrekkingen, postcodetabel."""
+    from wijkloket.config import check_gemeente_code
+
+    language = _lang(lang, workspace)
+    gm = check_gemeente_code(gemeente)
+    m = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", years)
+    if not m or int(m.group(1)) > int(m.group(2)):
+        raise WijkloketError("error.bad_years", years=years)
+    data = data_dir() / "cbs"
+    files = cbs or [data / "wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg",
+                    data / "kwb2024_gemeente_wijk_basis.csv"]
+    ws = Workspace(workspace, read_only=True) if workspace is not None else None
+    try:
+        areas, name = core.simulation_areas(gm, _registry(), files, ws)
+    finally:
+        if ws is not None:
+            ws.close()
+    with err.status(t("cli.simulating", language)):
+        res = core.simulate_exports(areas, gm, name, (int(m.group(1)), int(m.group(2))), seed, output)
+    _say("cli.simulated", language, visits=fmt_number(res.n_visits, language),
+         issuances=fmt_number(res.n_issuances, language), folder=str(output))
+    for f in (res.visits_csv, res.visits_mapping, res.issuances_xlsx, res.issuances_mapping, res.postcodes_csv,
+              res.readme):
+        _say("cli.simulated_file", language, file=str(f))
 
 
 @app.command()
@@ -347,7 +572,7 @@ def main() -> None:
         app()
     except WijkloketError as exc:
         lang = "en" if "--lang" in sys.argv and "en" in sys.argv else "nl"
-        err.print(f"[bold red]{t('cli.error', lang)}[/] {exc.render(lang)}", highlight=False,
+        err.print(f"[bold red]{t('cli.error', lang)}[/] {escape(exc.render(lang))}", highlight=False,
                   soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from wijkloket.areas.districts import read_district_file, validate_districts
 from wijkloket.config import Settings, check_gemeente_code
-from wijkloket.errors import InputFileError, WorkspaceError
+from wijkloket.errors import InputFileError, WijkloketError, WorkspaceError
 from wijkloket.indicators.profile import ALL_LEVELS, profile
 from wijkloket.indicators.registry import Registry
 from wijkloket.sources.base import IngestResult
@@ -188,3 +188,163 @@ def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str,
     from wijkloket.report.html import render
 
     return render(report_context(ws, registry, lang, year), out_dir)
+
+
+# -- questions 2 and 3: desk use and issuances by origin -------------------------------------
+
+def add_postcodes(ws: Workspace, path: Path) -> AddReport:
+    from wijkloket.sources.postcodes import read_postcodes
+
+    check_file(path)
+    result = read_postcodes(ws.con, path, ws.gemeente)
+    outcome = ws.add_postcodes(result, path, sha256(path))
+    return AddReport(outcome, "postcodes", "Postcode naar buurt/wijk", result.year, result.rows_read,
+                     result.rows_accepted, result.rows_read - result.rows_accepted, result.rejected_by_reason)
+
+
+@dataclass
+class LogReport:
+    add: AddReport
+    period: tuple[str, str] | None
+    columns_dropped: list[str]
+    bsn_columns: list[str]
+    unknown_products: dict[str, int]
+    first_problems: list[dict[str, Any]]
+    overlaps: list[dict[str, str]]
+    rejected_file: Path | None
+    synthetic: bool
+
+
+def _write_rejected(ws: Workspace, path: Path, imp: Any, delimiter: str | None) -> Path | None:
+    """Rejected rows beside the workspace, in the input's layout (identifying columns blanked) plus
+    the reason, so they can be fixed and added again."""
+    if imp is None or imp.rejected_rows.empty:
+        return None
+    out_dir = ws.folder / "afgewezen"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"{path.stem}_afgewezen.csv"
+    enc = "cp1252" if imp.encoding == "cp1252" else "utf-8"
+    imp.rejected_rows.to_csv(out, sep=delimiter or ";", index=False, encoding=enc, errors="replace")
+    return out
+
+
+def add_log(ws: Workspace, path: Path, mapping_path: Path, kind: str, sheet: str | None = None,
+            max_rejected: float = 2.0) -> LogReport:
+    """Import a visit log (`kind="visit"`) or an issuance list (`kind="issuance"`)."""
+    from wijkloket.errors import WijkloketError
+    from wijkloket.sources.logs import load_mapping
+
+    mapping = load_mapping(mapping_path)
+    check_file(path)
+    digest = sha256(path)
+    try:
+        outcome, imp = ws.add_log(kind, path, digest, mapping, sheet, max_rejected)
+    except WijkloketError as exc:
+        imp = exc.params.pop("import", None)
+        if imp is not None:
+            written = _write_rejected(ws, path, imp, mapping.delimiter)
+            exc.params["problems"] = str(exc.params.get("problems", "")) + (
+                f" — {written}" if written else "")
+        raise
+    dataset = "Afsprakenlog" if kind == "visit" else "Verstrekkingen"
+    if imp is None:
+        src = ws.sources().set_index("source_id").loc[outcome.source_id]
+        return LogReport(AddReport(outcome, kind, dataset, None, int(src["rows_read"]), int(src["rows_accepted"]),
+                                   int(src["rows_rejected"])), None, [], [], {}, [], [], None, bool(src["synthetic"]))
+    written = _write_rejected(ws, path, imp, mapping.delimiter)
+    return LogReport(
+        AddReport(outcome, kind, dataset, None, imp.rows_read, imp.rows_accepted,
+                  imp.rows_read - imp.rows_accepted, imp.rejected_by_reason),
+        imp.period, imp.columns_dropped, imp.bsn_columns, imp.unknown_products, imp.first_problems,
+        imp.overlaps, written, imp.synthetic,
+    )
+
+
+@dataclass
+class DeskResult:
+    table: pd.DataFrame
+    kind: str
+    years: list[int]
+    population_year: int
+    unmatched: float
+    synthetic: bool
+    threshold: int
+
+
+def desk_use(ws: Workspace, kind: str, min_count: int = 10) -> DeskResult:
+    from wijkloket.indicators.desk import Geography, desk_indicators, population_by_band
+    from wijkloket.indicators.profile import default_districts
+
+    events = ws.con.execute(
+        "SELECT area_code, year, product, status, age_band, sum(weight) AS n FROM events WHERE kind = ? "
+        "GROUP BY ALL", [kind]).df()
+    if events.empty:
+        raise WorkspaceError("error.no_events_" + kind, folder=str(ws.folder))
+    pop_year = latest_year(ws)
+    areas = ws.areas(pop_year)
+    sub = areas[areas["level"].isin(["wijk", "buurt"])]
+    finest = "buurt" if (sub["level"] == "buurt").any() else "wijk"
+    sub = sub[sub["level"] == finest]
+    districts = ws.districts()
+    if districts is None:
+        districts = default_districts(sub)
+    names = districts.set_index("area_code")["area_name"] if "area_name" in districts else pd.Series(dtype=str)
+    sub = sub.copy()
+    fill = sub["name"].isna() | (sub["name"] == "")
+    sub.loc[fill, "name"] = sub.index[fill].map(lambda c: names.get(c) or c)
+    gm_name = next((n for n in sub["gemeente_name"] if isinstance(n, str) and n), ws.gemeente)
+    geo = Geography(sub, districts, ws.gemeente, gm_name)
+    residents = population_by_band(ws.values(pop_year).reindex(sub.index))
+    table, summary = desk_indicators(events, geo, residents, kind, min_count)
+    synthetic = bool(ws.con.execute(
+        "SELECT coalesce(bool_or(synthetic), false) FROM sources WHERE kind IN (?, 'postcodes')", [kind]
+    ).fetchone()[0])  # type: ignore[index]
+    return DeskResult(table, kind, sorted(int(y) for y in events["year"].unique()), pop_year,
+                      summary["unmatched"], synthetic, min_count)
+
+
+# -- synthetic exports ------------------------------------------------------------------------
+
+def simulation_areas(gemeente: str, registry: Registry, cbs_files: list[Path],
+                     ws: Workspace | None = None) -> tuple[pd.DataFrame, str]:
+    """Areas with population, households and age shares for `simulate`: from the workspace when
+    it holds this municipality, else from the first CBS file that does."""
+    cols = ["population", "households", "pct_age_0_15", "pct_age_15_25", "pct_age_25_45", "pct_age_45_65",
+            "pct_age_65_plus"]
+    if ws is not None and ws.gemeente == gemeente:
+        year = latest_year(ws)
+        areas = ws.areas(year)
+        sub = areas[areas["level"] == ("buurt" if (areas["level"] == "buurt").any() else "wijk")]
+        values = ws.values(year).reindex(sub.index)
+        name = next((n for n in sub["gemeente_name"] if isinstance(n, str) and n), gemeente)
+    else:
+        last: Exception | None = None
+        for f in cbs_files:
+            try:
+                res = read_cbs(f, gemeente, registry)
+            except WijkloketError as exc:
+                last = exc
+                continue
+            a = res.areas.set_index("area_code")
+            level = "buurt" if (a["level"] == "buurt").any() else "wijk"
+            sub = a[a["level"] == level]
+            values = res.values.pivot(index="area_code", columns="variable", values="value").reindex(sub.index)
+            name = next((n for n in sub["gemeente_name"] if isinstance(n, str) and n), gemeente)
+            break
+        else:
+            if last is not None:
+                raise last
+            raise WorkspaceError("error.no_cbs_data", folder=str(cbs_files))
+    out = pd.DataFrame({"area_code": sub.index})
+    for c in cols:
+        out[c] = values[c].to_numpy() if c in values else np.nan
+    out = out[out["population"].fillna(0) > 0].reset_index(drop=True)
+    out["population"] = out["population"].astype(int)
+    return out, name
+
+
+def simulate_exports(areas: pd.DataFrame, gemeente: str, gemeente_name: str, years: tuple[int, int], seed: int,
+                     out_dir: Path) -> Any:
+    from wijkloket.sources.synthetic import simulate
+
+    return simulate(areas, gemeente, years, seed, out_dir, gemeente_name=gemeente_name)

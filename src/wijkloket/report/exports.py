@@ -112,3 +112,41 @@ def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | Non
         gdf.to_file(path, layer=level, driver="GPKG")
         layers.append(level)
     return layers
+
+
+def desk_wide(frame: pd.DataFrame, level: str, year: int | None = None) -> pd.DataFrame:
+    """Desk figures for the product total, one row per area of `level`, a column per indicator
+    (and year, when `year` is None)."""
+    sel = frame[(frame["level"] == level) & frame["age_band"].isna()
+                & frame["product"].isin(["top", "all"])]
+    if year is not None:
+        sel = sel[sel["year"] == year]
+        cols = sel["indicator"]
+    else:
+        cols = sel["indicator"] + "_" + sel["year"].astype(str)
+    meta = sel.drop_duplicates("area_code").set_index("area_code")[["area_name", "district"]]
+    vals = sel.assign(col=cols).pivot_table(index="area_code", columns="col", values="value", aggfunc="first",
+                                            dropna=False)
+    out = meta.join(vals).reset_index()
+    out.columns.name = None
+    return out
+
+
+def write_desk_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    _writing(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for level in ("gemeente", "district", "wijk", "buurt"):
+            if (frame["level"] == level).any():
+                desk_wide(frame, level).to_excel(xl, sheet_name=level, index=False)
+        frame.to_excel(xl, sheet_name="tidy", index=False)
+
+
+def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None, path: Path,
+                    year: int) -> list[str]:
+    """Per level, the latest year's desk figures for the product total, on the area polygons."""
+    latest = int(frame["year"].max())
+    shaped = frame[frame["year"] == latest].copy()
+    table = shaped[shaped["product"].isin(["top", "all"]) & shaped["age_band"].isna()]
+    table = table.rename(columns={"area_name": "area_name"})
+    return write_gpkg(
+        table.assign(index_city=float("nan")), geometry, districts, path, year)

@@ -56,3 +56,31 @@ CREATE TABLE IF NOT EXISTS rejections (
     value       VARCHAR,
     reason      VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS postcodes (
+    source_id  INTEGER NOT NULL,
+    postcode   VARCHAR NOT NULL,     -- normalised: 2011AB (pc6) or 2011 (pc4)
+    kind       VARCHAR NOT NULL,     -- pc6, pc4
+    area_code  VARCHAR NOT NULL,     -- buurt or wijk code
+    addresses  DOUBLE NOT NULL,      -- addresses of the postcode in the area (1 when unknown)
+    share      DOUBLE NOT NULL       -- addresses / all addresses of the postcode
+);
+-- Desk visits and issued documents, one row per event and area; an event whose postcode spans
+-- several areas is split by the postcode table's address shares (weight < 1).
+-- No BSN, name, date of birth, house number or postcode is stored: only the area, an age band
+-- and a keyed fingerprint (md5 over the workspace's secret and the fields) to detect duplicates.
+CREATE TABLE IF NOT EXISTS events (
+    source_id   INTEGER NOT NULL,
+    kind        VARCHAR NOT NULL,    -- visit, issuance
+    fingerprint UHUGEINT NOT NULL,   -- md5 of the workspace secret and the event's fields
+    event_date  DATE NOT NULL,
+    year        SMALLINT NOT NULL,
+    month       TINYINT NOT NULL,
+    weekday     TINYINT NOT NULL,    -- ISO: 1 = Monday
+    product     VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL,    -- attended, no_show, cancelled (issuances: attended)
+    location    VARCHAR,
+    age_band    VARCHAR,             -- 0-14, 15-24, 25-44, 45-64, 65+ (CBS bands) or NULL
+    area_code   VARCHAR NOT NULL,
+    weight      DOUBLE NOT NULL,
+    lookup      VARCHAR NOT NULL     -- pc6, pc4 (postcode level the area came from)
+);

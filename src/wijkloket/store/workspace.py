@@ -5,6 +5,7 @@ geometries and rejected rows, plus the district file. Adding is all-or-nothing (
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -17,6 +18,8 @@ import pandas as pd
 from wijkloket.config import SETTINGS_FILE, STORE_FILE, Settings, load_settings
 from wijkloket.errors import WorkspaceError
 from wijkloket.sources.base import IngestResult
+
+SECRET_FILE = ".wijkloket-secret"
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Workspace:
             self.con = duckdb.connect(str(folder / STORE_FILE), read_only=read_only)
         except duckdb.Error as exc:
             raise WorkspaceError("error.store_unusable", folder=str(folder), detail=str(exc)) from None
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(resources.files("wijkloket.store").joinpath("schema.sql")
                              .read_text("utf-8"))
@@ -74,7 +78,8 @@ class Workspace:
         return int(row[0]) if row else None
 
     def _delete(self, source_id: int) -> None:
-        for table in ("areas", "area_values", "geometries", "districts", "rejections", "sources"):
+        for table in ("areas", "area_values", "geometries", "districts", "rejections", "postcodes", "events",
+                      "sources"):
             self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
 
     def _insert_source(self, path: Path, sha: str, kind: str, dataset: str, publisher: str,
@@ -154,6 +159,100 @@ class Workspace:
             return AddOutcome("replaced" if old is not None else "added", sid, old)
 
         return self._transaction(work)
+
+    def secret(self) -> str:
+        """The workspace's random key for fingerprints; kept beside the store, never printed."""
+        path = self.folder / SECRET_FILE
+        if not path.exists():
+            path.write_text(secrets.token_hex(32), "utf-8")
+            path.chmod(0o600)
+        return path.read_text("utf-8").strip()
+
+    def add_postcodes(self, result: Any, path: Path, sha: str) -> AddOutcome:
+        existing = self._find(sha)
+        if existing is not None:
+            return AddOutcome("unchanged", existing)
+        old = self.con.execute("SELECT source_id FROM sources WHERE kind = 'postcodes'").fetchone()
+
+        def work() -> AddOutcome:
+            if old is not None:
+                self._delete(int(old[0]))
+                self.con.execute("DELETE FROM postcodes WHERE source_id = ?", [int(old[0])])
+            levels = ",".join(sorted({"buurt" if c.startswith("BU") else "wijk" for c in result.table["area_code"]}))
+            sid = self._insert_source(
+                path, sha, "postcodes", "Postcode naar buurt/wijk", "CBS" if result.layout == "cbs_pc6hnr"
+                else "gemeente", result.year, result.rows_read, result.rows_accepted,
+                result.rows_read - result.rows_accepted, levels, int(result.table["area_code"].nunique()), "open",
+                result.synthetic, {"layout": result.layout, "rejected_by_reason": result.rejected_by_reason,
+                                   "postcodes_pc6": int((result.table["kind"] == "pc6").sum()),
+                                   "postcodes_pc4": int((result.table["kind"] == "pc4").sum())},
+            )
+            self.con.register("_pcs", result.table.assign(source_id=sid))
+            self.con.execute("INSERT INTO postcodes SELECT source_id, postcode, kind, area_code, addresses, share "
+                             "FROM _pcs")
+            self.con.unregister("_pcs")
+            return AddOutcome("replaced" if old is not None else "added", sid, int(old[0]) if old else None)
+
+        return self._transaction(work)
+
+    def add_log(self, kind: str, path: Path, sha: str, mapping: Any, sheet: str | None,
+                max_rejected: float) -> tuple[AddOutcome, Any]:
+        """Import a visit log or issuance list in one transaction; abort (nothing stored) when more
+        than `max_rejected` per cent of the rows are rejected for other reasons than duplicates."""
+        from wijkloket.errors import InputFileError
+        from wijkloket.sources.logs import import_log
+
+        existing = self._find(sha)
+        if existing is not None:
+            return AddOutcome("unchanged", existing), None
+        secret = self.secret()
+
+        def work() -> tuple[AddOutcome, Any]:
+            imp = import_log(self.con, path, mapping, kind, secret, sheet)
+            bad = sum(v for k, v in imp.rejected_by_reason.items() if not k.startswith("duplicate"))
+            if bad > max_rejected / 100.0 * imp.rows_read:
+                err = InputFileError(
+                    "error.too_many_rejected", file=str(path), bad=bad, n=imp.rows_read,
+                    pct=round(100.0 * bad / imp.rows_read, 1), limit=max_rejected,
+                    problems="; ".join(f"rij {p['row']}, kolom '{p['column']}': '{p['value']}' ({p['reason']})"
+                                       for p in imp.first_problems) or "-",
+                )
+                err.params["import"] = imp
+                raise err
+            overlap = self.con.execute(
+                "SELECT filename, json_extract_string(report, '$.period[0]'), "
+                "json_extract_string(report, '$.period[1]') FROM sources WHERE kind = ? "
+                "AND json_extract_string(report, '$.period[1]') >= ? "
+                "AND json_extract_string(report, '$.period[0]') <= ?",
+                [kind, imp.period[0] if imp.period else "9999", imp.period[1] if imp.period else "0000"],
+            ).fetchall()
+            report = {
+                "period": list(imp.period) if imp.period else None,
+                "rejected_by_reason": imp.rejected_by_reason,
+                "columns_dropped": imp.columns_dropped,
+                "bsn_columns": imp.bsn_columns,
+                "encoding": imp.encoding,
+                "mapping": str(mapping.path),
+                "overlaps": [{"file": o[0], "from": o[1], "to": o[2]} for o in overlap],
+            }
+            sid = self._insert_source(
+                path, sha, kind, "Afsprakenlog" if kind == "visit" else "Verstrekkingen", "gemeente", None,
+                imp.rows_read, imp.rows_accepted, imp.rows_read - imp.rows_accepted, "buurt/wijk",
+                int(self.con.execute("SELECT count(DISTINCT area_code) FROM _events_new").fetchone()[0]),  # type: ignore[index]
+                "personal", imp.synthetic, report,
+            )
+            self.con.execute(
+                "INSERT INTO events SELECT ?, ?, fingerprint, event_date, year, month, weekday, product, status, "
+                "location, age_band, area_code, weight, lookup FROM _events_new", [sid, kind])
+            self.con.execute(
+                f"INSERT INTO rejections SELECT ?, rid + {imp.header_offset}, '', '', reason FROM _checked "
+                "WHERE reason <> ''", [sid])
+            for t in ("_events_new", "_checked", "_raw"):
+                self.con.execute(f"DROP TABLE IF EXISTS {t}")
+            imp.overlaps = report["overlaps"]
+            return AddOutcome("added", sid), imp
+
+        return self._transaction(work)  # type: ignore[no-any-return]
 
     def add_districts(self, table: pd.DataFrame, path: Path, sha: str) -> AddOutcome:
         existing = self._find(sha)
