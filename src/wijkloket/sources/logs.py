@@ -290,6 +290,7 @@ def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kin
 
     date_text = date_text_of()
     status_key = f"lower(trim({q['status']}))" if "status" in q else "NULL"
+    birth_expr = f"try_strptime(trim({q['birth_date']}), {birth_fmts!r})" if "birth_date" in q else "NULL::TIMESTAMP"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _parsed AS
         SELECT rowid AS rid,
@@ -298,7 +299,7 @@ def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kin
                upper(regexp_replace(coalesce({q['postcode']}, ''), '[\\s.-]', '', 'g')) AS pc,
                {status_key} AS st_key,
                {f"nullif(trim({q['location']}), '')" if 'location' in q else 'NULL'} AS location,
-               {f"try_strptime(trim({q['birth_date']}), {birth_fmts!r})" if 'birth_date' in q else 'NULL::TIMESTAMP'} AS birth,
+               {birth_expr} AS birth,
                {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
                {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
         FROM _raw""")
