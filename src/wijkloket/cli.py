@@ -549,7 +549,7 @@ def demo(
     registry = _registry()
     core.init_workspace(folder, gemeente, language)
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task(t("cli.demo_progress", language), total=4)
+        task = progress.add_task(t("cli.demo_progress", language), total=7)
         with Workspace(folder) as ws:
             for f in cbs_files:
                 _print_add(core.add_cbs(ws, f, registry), language, f)
@@ -557,12 +557,28 @@ def demo(
             if gemeente == "GM0392" and district_file.exists():
                 _print_add(core.add_districts(ws, district_file), language, district_file)
             progress.advance(task)
+            # Desk logs do not exist as open data: the demo makes calibrated synthetic exports
+            # and reads them through the same import path a municipality would use.
+            areas, name = core.simulation_areas(gemeente, registry, cbs_files, ws)
+            synth = core.simulate_exports(areas, gemeente, name, (2019, 2025), 7, folder / "synthetisch")
+            _say("cli.simulated", language, visits=fmt_number(synth.n_visits, language),
+                 issuances=fmt_number(synth.n_issuances, language), folder=str(folder / "synthetisch"))
+            progress.advance(task)
+            _print_add(core.add_postcodes(ws, synth.postcodes_csv), language, synth.postcodes_csv)
+            progress.advance(task)
+            for kind, data_file, mapping_file in (("visit", synth.visits_csv, synth.visits_mapping),
+                                                  ("issuance", synth.issuances_xlsx, synth.issuances_mapping)):
+                rep = core.add_log(ws, data_file, mapping_file, kind)
+                _print_add(rep.add, language, data_file)
+                progress.advance(task)
             path = core.write_report(ws, registry, folder / "out", language)
             progress.advance(task)
     with Workspace(folder, read_only=True) as ws:
         result = core.district_profile(ws, registry)
+        usage = core.desk_use(ws, "visit")
     _print_profile(result.table, registry, language, "district", result.year,
                    result.gemeente_name)
+    _print_desk(usage, usage.table[usage.table["level"].isin(["district", "gemeente"])], language, "district")
     _say("cli.report_done", language, file=str(path))
 
 

@@ -175,7 +175,12 @@ def report_context(ws: Workspace, registry: Registry, lang: str, year: int | Non
 
     prof = district_profile(ws, registry, year)
     srcs = inventory(ws, registry)
+    extra: dict[str, Any] = {}
+    for kind in ("visit", "issuance"):
+        if any(s["kind"] == kind for s in srcs):
+            extra[kind] = desk_use(ws, kind)
     return ReportContext(
+        extra=extra,
         lang=lang, table=prof.table, year=prof.year, gemeente=prof.gemeente,
         gemeente_name=prof.gemeente_name, registry=registry, inventory=srcs,
         geometry=ws.geometry(prof.year), districts=ws.districts(), notes=prof.notes,

@@ -269,6 +269,17 @@ SECTIONS: list[SectionBuilder] = [
 ]
 
 
+def _register_more() -> None:
+    """Sections from other modules, placed before Sources."""
+    from wijkloket.report.desk import section_desk_use, section_issuances
+
+    at = SECTIONS.index(section_sources)
+    SECTIONS[at:at] = [section_desk_use, section_issuances]
+
+
+_register_more()
+
+
 def render(ctx: ReportContext, out_dir: Path,
            builders: list[SectionBuilder] | None = None) -> Path:
     """Write `report.html` into `out_dir` and return its path."""

@@ -97,7 +97,7 @@ def load_mapping(path: Path) -> Mapping:
 
 @dataclass
 class LogImport:
-    """What the import did; the accepted events wait in the temp table `_events_new`."""
+    """What the import did; the checked rows wait in the temp table `_checked` (reason '' = accepted)."""
 
     rows_read: int
     rows_accepted: int
@@ -189,34 +189,29 @@ def _excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
     return pd.DataFrame(body, columns=header, dtype=object), header_row + 1
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sheet: str | None
-             ) -> tuple[list[str], str, int]:
-    """Load the file into the temp table `_raw` (all text). Returns (columns, encoding, offset):
-    the file's line or row number of a record is its rowid + offset."""
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sheet: str | None
+                ) -> tuple[str, list[str], str, int, Path | None]:
+    """The file as a SQL source that DuckDB streams (nothing is materialised, so unmapped
+    columns such as BSN never enter a table). Returns (source, columns, encoding, offset, temp file):
+    a record's line or row number in the file is its row number + offset - 1."""
     check_file(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, offset = _excel_frame(path, sheet)
         con.register("_xlsx", frame)
-        con.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM _xlsx")
-        con.unregister("_xlsx")
-        return list(frame.columns), "xlsx", offset
+        return "_xlsx", list(frame.columns), "xlsx", offset, None
     if path.stat().st_size == 0:
         raise InputFileError("error.file_empty", file=str(path))
     enc, delim, src = _sniff_csv(path, mapping)
+    columns = _csv_columns(src, delim, enc)
+    cols_sql = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+    source = (f"read_csv('{str(src).replace(chr(39), chr(39) * 2)}', delim='{delim}', header=true, "
+              f"encoding='{enc}', quote='\"', escape='\"', null_padding=true, auto_detect=false, columns={cols_sql})")
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM read_csv(?, delim=?, header=true, "
-            "all_varchar=true, encoding=?, quote='\"', escape='\"', null_padding=true, auto_detect=false, "
-            "columns=?)",
-            [str(src), delim, enc, _csv_columns(src, delim, enc)],
-        )
+        con.execute(f"SELECT count(*) FROM (SELECT * FROM {source} LIMIT 10)")
     except duckdb.Error as exc:
         raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
-    finally:
-        if src != path:
-            src.unlink(missing_ok=True)
-    cols = [r[0] for r in con.execute("DESCRIBE _raw").fetchall()]
-    return cols, ("cp1252" if enc in ("latin-1",) or src != path else enc), 2
+    return (source, list(columns), "cp1252" if enc == "latin-1" or src != path else enc, 2,
+            src if src != path else None)
 
 
 def _csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
@@ -238,23 +233,48 @@ def _csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
     return out
 
 
+def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candidates: list[str]) -> list[str]:
+    """The format that reads most of a sample of `expr`, and its date-only variant (for rows
+    without a time). One format per file keeps parsing fast and unambiguous."""
+    sample = [r[0] for r in con.execute(
+        f"SELECT {expr} AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
+    if not sample:
+        return candidates[:1]
+    con.execute("CREATE OR REPLACE TEMP TABLE _sample (v VARCHAR)")
+    con.executemany("INSERT INTO _sample VALUES (?)", [(v,) for v in sample])
+    scores = con.execute("SELECT " + ", ".join(
+        f"count(try_strptime(v, '{f}'))" for f in candidates) + " FROM _sample").fetchone()
+    con.execute("DROP TABLE _sample")
+    assert scores is not None
+    best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
+    date_only = best.split(" ")[0].split("T")[0]
+    return [best] if date_only == best else [best, date_only]
+
+
 def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str,
                sheet: str | None = None) -> LogImport:
-    """Read, validate and normalise one log; leave accepted events in `_events_new` (one row per
-    event and area) and the rejected rows' numbers in `_rejected`."""
-    cols, encoding, offset = read_raw(con, path, mapping, sheet)
-    n, first_rowid = con.execute("SELECT count(*), coalesce(min(rowid), 0) FROM _raw").fetchone()  # type: ignore[misc]
-    n = int(n)
-    offset -= int(first_rowid)  # rowids of a table made inside a transaction do not start at 0
-    if n == 0:
-        raise InputFileError("error.file_no_rows", file=str(path))
+    """Read, validate and normalise one log in one pass; leave the checked rows in `_checked`
+    (with `reason`, '' for accepted) for the store to insert."""
+    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet)
+    try:
+        return _import(con, path, mapping, kind, secret, source, cols, encoding, offset)
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        if source == "_xlsx":
+            con.unregister("_xlsx")
+
+
+def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str, source: str,
+            cols: list[str], encoding: str, offset: int) -> LogImport:
     role = mapping.columns
     absent = [f"{r} = '{c}'" for r, c in role.items() if c not in cols]
     if absent:
         raise InputFileError("error.mapping_column_absent", file=str(path), mapping=str(mapping.path),
                              absent="; ".join(absent), found=", ".join(cols))
+    q = {r: _quote(c) for r, c in role.items()}
 
-    # Privacy scan of the columns that will not be stored.
+    # Privacy scan of the columns that will not be stored (a sample; they are never materialised).
     ident_names = set(synonyms()["meta"]["identifying_column_names"])
     mapped = set(role.values())
     dropped = [c for c in cols if c not in mapped or c in {role.get(r) for r in IDENTIFYING_ROLES}]
@@ -263,14 +283,12 @@ def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kin
         if c in mapped:
             continue
         sample = [r[0] for r in con.execute(
-            f"SELECT trim({_quote(c)}) FROM _raw WHERE {_quote(c)} IS NOT NULL AND trim({_quote(c)}) <> '' LIMIT 2000"
-        ).fetchall()]
+            f"SELECT trim({_quote(c)}) AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
         if sample and sum(eleven_test(v) for v in sample) >= 0.5 * len(sample):
             bsn_cols.append(c)
     blank = sorted({c for c in cols if c.strip().lower() in ident_names or c in bsn_cols}
                    | {role[r] for r in IDENTIFYING_ROLES if r in role})
 
-    # Synonyms: built-in, then the mapping's own.
     syn = synonyms()
     products = {**{k.lower(): v for k, v in syn["products"].items()}, **mapping.products}
     statuses = {**{k.lower(): v for k, v in syn["statuses"].items()}, **mapping.statuses}
@@ -279,108 +297,118 @@ def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kin
     con.execute("CREATE OR REPLACE TEMP TABLE _stat (key VARCHAR, status VARCHAR)")
     con.executemany("INSERT INTO _stat VALUES (?, ?)", list(statuses.items()))
 
-    date_fmts = [mapping.date_format] if mapping.date_format else list(DEFAULT_DATE_FORMATS)
-    fmts = [f + s for f in date_fmts for s in TIME_SUFFIXES]
-    birth_fmts = [mapping.birth_date_format] if mapping.birth_date_format else fmts
-    q = {r: _quote(c) for r, c in role.items()}
     def date_text_of(prefix: str = "") -> str:
         if "time" in q:
             return f"trim({prefix}{q['date']}) || coalesce(' ' || nullif(trim({prefix}{q['time']}), ''), '')"
         return f"trim({prefix}{q['date']})"
 
     date_text = date_text_of()
+    date_fmts = [mapping.date_format] if mapping.date_format else list(DEFAULT_DATE_FORMATS)
+    fmts = _best_format(con, source, date_text, [f + s for s in TIME_SUFFIXES for f in date_fmts]
+                        if "time" in q else [f + s for f in date_fmts for s in TIME_SUFFIXES])
+    birth_expr = "NULL::TIMESTAMP"
+    if "birth_date" in q:
+        bd = [mapping.birth_date_format] if mapping.birth_date_format else list(DEFAULT_DATE_FORMATS)
+        bfmts = _best_format(con, source, f"trim({q['birth_date']})", [f + s for f in bd for s in ("", " %H:%M:%S")])
+        birth_expr = f"try_strptime(trim({q['birth_date']}), {bfmts!r})"
     status_key = f"lower(trim({q['status']}))" if "status" in q else "NULL"
-    birth_expr = f"try_strptime(trim({q['birth_date']}), {birth_fmts!r})" if "birth_date" in q else "NULL::TIMESTAMP"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _parsed AS
-        SELECT rowid AS rid,
-               try_strptime({date_text}, {fmts!r}) AS ts,
-               lower(trim({q['product']})) AS prod_key,
-               upper(regexp_replace(coalesce({q['postcode']}, ''), '[\\s.-]', '', 'g')) AS pc,
-               {status_key} AS st_key,
-               {f"nullif(trim({q['location']}), '')" if 'location' in q else 'NULL'} AS location,
-               {birth_expr} AS birth,
-               {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
-               {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
-        FROM _raw""")
     has_pc = con.execute("SELECT count(*) FROM postcodes").fetchone()[0]  # type: ignore[index]
     if not has_pc:
         raise InputFileError("error.no_postcodes", file=str(path))
+    # One parallel pass over the file: parse the mapped columns, look up, check and fingerprint.
+    # Inside the import's transaction the rowids of the new table follow the file's order, so
+    # rowid - first rowid + 1 is the record number. A row rejected here keeps its original
+    # non-identifying cells (for the file of rejected rows); accepted rows keep only what is stored.
+    keep_cols = [c for c in cols if c not in blank]
+    raw_struct = "struct_pack(" + ", ".join(f"{_quote('c' + str(i))} := {_quote('_k' + str(i))}"
+                                            for i in range(len(keep_cols))) + ")" if keep_cols else "NULL"
+    raw_cols = "".join(f", {_quote(c)} AS {_quote('_k' + str(i))}" for i, c in enumerate(keep_cols))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
         WITH pc6 AS (SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc6'),
-             pc4 AS (SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc4'),
+        pc4 AS (SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc4'),
+        raw AS (
+            SELECT try_strptime({date_text}, {fmts!r}) AS ts,
+                   lower(trim({q['product']})) AS prod_key,
+                   upper(replace(replace(replace(coalesce({q['postcode']}, ''), ' ', ''), '-', ''), '.', '')) AS pc,
+                   {status_key} AS st_key,
+                   {f"nullif(trim({q['location']}), '')" if 'location' in q else 'NULL'} AS location,
+                   {birth_expr} AS birth,
+                   {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
+                   {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
+                   {raw_cols}
+            FROM {source}),
         j AS (
-            SELECT p.*, pr.product,
-                   CASE WHEN p.st_key IS NULL OR p.st_key = '' THEN 'attended' ELSE st.status END AS status,
+            SELECT r.*, pr.product,
+                   CASE WHEN r.st_key IS NULL OR r.st_key = '' THEN 'attended' ELSE st.status END AS status,
                    CASE WHEN pc6.postcode IS NOT NULL THEN 'pc6'
                         WHEN pc4.postcode IS NOT NULL THEN 'pc4' END AS lookup
-            FROM _parsed p
-            LEFT JOIN _prod pr ON pr.key = p.prod_key
-            LEFT JOIN _stat st ON st.key = p.st_key
-            LEFT JOIN pc6 ON pc6.postcode = p.pc
-            LEFT JOIN pc4 ON pc4.postcode = substr(p.pc, 1, 4)
-        )
-        SELECT *,
-               CASE WHEN ts IS NULL THEN 'bad_date'
-                    WHEN product IS NULL THEN 'unknown_product'
-                    WHEN status IS NULL THEN 'unknown_status'
-                    WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
-                         OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
-                    WHEN lookup IS NULL THEN 'postcode_outside'
-                    ELSE '' END AS reason,
-               md5_number(? || '|' || ? || '|' || coalesce(strftime(ts, '%Y-%m-%d %H:%M'), '') || '|' ||
+            FROM raw r
+            LEFT JOIN _prod pr ON pr.key = r.prod_key
+            LEFT JOIN _stat st ON st.key = r.st_key
+            LEFT JOIN pc6 ON pc6.postcode = r.pc
+            LEFT JOIN pc4 ON pc4.postcode = substr(r.pc, 1, 4)
+        ),
+        k AS (
+            SELECT *, CASE WHEN ts IS NULL THEN 'bad_date'
+                           WHEN product IS NULL THEN 'unknown_product'
+                           WHEN status IS NULL THEN 'unknown_status'
+                           WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
+                                OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
+                           WHEN lookup IS NULL THEN 'postcode_outside'
+                           ELSE '' END AS reason
+            FROM j)
+        SELECT ts, pc, location, birth, product, status, lookup, reason,
+               CASE WHEN reason <> '' THEN {raw_struct} END AS raw_row,
+               md5_number(? || '|' || ? || '|' || coalesce(epoch(ts)::VARCHAR, '') || '|' ||
                           coalesce(product, prod_key, '') || '|' || pc || '|' || coalesce(hn, '') || '|' ||
-                          coalesce(strftime(birth, '%Y-%m-%d'), '') || '|' || coalesce(location, '') || '|' ||
+                          coalesce(epoch(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||
                           coalesce(status, '') || '|' || coalesce(ext_id, '')) AS fp
-        FROM j""", [secret, kind])
-    con.execute("""
-        UPDATE _checked SET reason = 'duplicate' WHERE reason = '' AND rid IN (
-            SELECT rid FROM (SELECT rid, row_number() OVER (PARTITION BY fp ORDER BY rid) AS k
-                             FROM _checked WHERE reason = '') WHERE k > 1)""")
-    con.execute("""
-        UPDATE _checked SET reason = 'duplicate_existing' WHERE reason = '' AND fp IN (
-            SELECT fingerprint FROM events WHERE kind = ?)""", [kind])
+        FROM k""", [secret, kind])
+    first_rowid = int(con.execute("SELECT coalesce(min(rowid), 0) FROM _checked").fetchone()[0])  # type: ignore[index]
+    con.execute("ALTER TABLE _checked ADD COLUMN rid BIGINT DEFAULT 0")
+    con.execute(f"UPDATE _checked SET rid = rowid - {first_rowid} + 1 WHERE reason <> ''")
+    n = int(con.execute("SELECT count(*) FROM _checked").fetchone()[0])  # type: ignore[index]
+    if n == 0:
+        raise InputFileError("error.file_no_rows", file=str(path))
+    total, distinct = con.execute(
+        "SELECT count(*), count(DISTINCT fp) FROM _checked WHERE reason = ''").fetchone()  # type: ignore[misc]
+    if total != distinct:
+        con.execute(f"""
+            UPDATE _checked SET reason = 'duplicate', rid = rowid - {first_rowid} + 1 WHERE rowid IN (
+                SELECT r FROM (SELECT rowid AS r, row_number() OVER (PARTITION BY fp ORDER BY rowid) AS k
+                               FROM _checked WHERE reason = '') WHERE k > 1)""")
+    if con.execute("SELECT count(*) FROM events WHERE kind = ?", [kind]).fetchone()[0]:  # type: ignore[index]
+        con.execute(f"""
+            UPDATE _checked SET reason = 'duplicate_existing', rid = rowid - {first_rowid} + 1
+            WHERE reason = '' AND fp IN (SELECT fingerprint FROM events WHERE kind = ?)""", [kind])
     reasons = dict(con.execute(
         "SELECT reason, count(*) FROM _checked WHERE reason <> '' GROUP BY reason").fetchall())
-    col_of = {"bad_date": role["date"], "unknown_product": role["product"], "unknown_status": role.get("status", ""),
-              "invalid_postcode": role["postcode"], "postcode_outside": role["postcode"]}
-    first = con.execute(f"""
-        SELECT c.rid + {offset} AS row_number, c.reason,
-               CASE c.reason WHEN 'bad_date' THEN {date_text_of('r.')}
-                             WHEN 'unknown_product' THEN r.{q['product']}
-                             WHEN 'unknown_status' THEN {('r.' + q['status']) if 'status' in q else "''"}
-                             WHEN 'invalid_postcode' THEN r.{q['postcode']}
-                             WHEN 'postcode_outside' THEN r.{q['postcode']} ELSE '' END AS value
-        FROM _checked c JOIN _raw r ON r.rowid = c.rid
-        WHERE c.reason NOT IN ('', 'duplicate', 'duplicate_existing')
-        ORDER BY c.rid LIMIT 5""").df()
-    first_problems = [{"row": int(r.row_number), "reason": r.reason, "column": col_of.get(r.reason, ""),
-                       "value": r.value} for r in first.itertuples()]
-    unknown_products = dict(con.execute(f"""
-        SELECT r.{q['product']}, count(*) FROM _checked c JOIN _raw r ON r.rowid = c.rid
-        WHERE c.reason = 'unknown_product' GROUP BY 1 ORDER BY 2 DESC LIMIT 10""").fetchall())
-    # The rejected rows as the user can fix and re-add them: original columns, identifying ones blanked.
-    select_cols = ", ".join(("''" if c in blank else f"r.{_quote(c)}") + f" AS {_quote(c)}" for c in cols)
-    rejected_rows = con.execute(f"""
-        SELECT {select_cols}, c.reason AS reden_afwijzing, c.rid + {offset} AS rij
-        FROM _checked c JOIN _raw r ON r.rowid = c.rid WHERE c.reason <> '' ORDER BY c.rid""").df()
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _events_new AS
-        SELECT c.fp AS fingerprint, c.ts::DATE AS event_date, year(c.ts)::SMALLINT AS year,
-               month(c.ts)::TINYINT AS month, isodow(c.ts)::TINYINT AS weekday, c.product, c.status,
-               c.location,
-               CASE WHEN c.age IS NULL OR c.age < 0 THEN NULL WHEN c.age < 15 THEN '0-14'
-                    WHEN c.age < 25 THEN '15-24' WHEN c.age < 45 THEN '25-44' WHEN c.age < 65 THEN '45-64'
-                    ELSE '65+' END AS age_band,
-               p.area_code, p.share AS weight, c.lookup
-        FROM (SELECT *, year(ts) - year(birth)
-                        - CASE WHEN month(ts) * 100 + day(ts) < month(birth) * 100 + day(birth) THEN 1 ELSE 0 END
-                        AS age FROM _checked WHERE reason = '') c
-        JOIN postcodes p ON p.kind = c.lookup
-             AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
-        WHERE c.reason = ''""")
-    # The file's period: every row with a readable date, duplicates included (they show overlap).
+
+    # The rejected rows as the user can fix and re-add them (a second read, only of those rows):
+    # original columns, identifying ones blanked, plus the reason.
+    rejected_rows = pd.DataFrame()
+    first_problems: list[dict[str, Any]] = []
+    unknown_products: dict[str, int] = {}
+    if reasons:
+        fields = ", ".join(
+            ("''" if c in blank else f"c.raw_row.{_quote('c' + str(keep_cols.index(c)))}") + f" AS {_quote(c)}"
+            for c in cols)
+        rejected_rows = con.execute(f"""
+            SELECT {fields}, c.reason AS reden_afwijzing, c.rid + {offset - 1} AS rij
+            FROM _checked c WHERE c.reason <> '' ORDER BY c.rid""").df()
+        col_of = {"bad_date": role["date"], "unknown_product": role["product"],
+                  "unknown_status": role.get("status", ""), "invalid_postcode": role["postcode"],
+                  "postcode_outside": role["postcode"]}
+        problems = rejected_rows[rejected_rows["reden_afwijzing"].isin(list(col_of))].head(5)
+        for _, r in problems.iterrows():
+            reason = str(r["reden_afwijzing"])
+            value = str(r[col_of[reason]])
+            if reason == "bad_date" and "time" in role:
+                value = f"{value} {r[role['time']]}".strip()
+            first_problems.append({"row": int(r["rij"]), "reason": reason, "column": col_of[reason], "value": value})
+        unk = rejected_rows.loc[rejected_rows["reden_afwijzing"] == "unknown_product", role["product"]]
+        unknown_products = {str(k): int(v) for k, v in unk.value_counts().head(10).items()}
     period = con.execute("SELECT min(ts)::DATE::VARCHAR, max(ts)::DATE::VARCHAR FROM _checked "
                          "WHERE reason IN ('', 'duplicate', 'duplicate_existing')").fetchone()
     accepted = n - sum(int(v) for v in reasons.values())
@@ -388,13 +416,14 @@ def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kin
     for c in cols:
         if c.strip().lower() in ("synthetisch", "synthetic"):
             synthetic = synthetic or bool(con.execute(
-                f"SELECT bool_or(lower(trim({_quote(c)})) IN ('ja', 'yes', 'true', '1')) FROM _raw").fetchone()[0])  # type: ignore[index]
-    for t in ("_parsed", "_prod", "_stat"):
+                f"SELECT bool_or(lower(trim({_quote(c)})) IN ('ja', 'yes', 'true', '1')) FROM "
+                f"(SELECT {_quote(c)} FROM {source} LIMIT 1000)").fetchone()[0])  # type: ignore[index]
+    for t in ("_prod", "_stat"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return LogImport(
         rows_read=n, rows_accepted=accepted, rejected_by_reason={str(k): int(v) for k, v in reasons.items()},
-        first_problems=first_problems, unknown_products={str(k): int(v) for k, v in unknown_products.items()},
+        first_problems=first_problems, unknown_products=unknown_products,
         columns_dropped=dropped, bsn_columns=bsn_cols,
         period=(period[0], period[1]) if period and period[0] else None, encoding=encoding,
-        synthetic=synthetic, rejected_rows=rejected_rows, header_offset=offset,
+        synthetic=synthetic, rejected_rows=rejected_rows, header_offset=offset - 1,
     )

@@ -20,6 +20,7 @@ from wijkloket.errors import WorkspaceError
 from wijkloket.sources.base import IngestResult
 
 SECRET_FILE = ".wijkloket-secret"
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -47,6 +48,10 @@ class Workspace:
         except duckdb.Error as exc:
             raise WorkspaceError("error.store_unusable", folder=str(folder), detail=str(exc)) from None
         self.con.execute("SET enable_progress_bar = false")
+        # Bounded memory: DuckDB spills to the workspace's temp folder instead of growing past this.
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        if not read_only:
+            self.con.execute(f"SET temp_directory = '{(folder / '.tmp').as_posix()}'")
         if not read_only:
             self.con.execute(resources.files("wijkloket.store").joinpath("schema.sql")
                              .read_text("utf-8"))
@@ -237,17 +242,31 @@ class Workspace:
             }
             sid = self._insert_source(
                 path, sha, kind, "Afsprakenlog" if kind == "visit" else "Verstrekkingen", "gemeente", None,
-                imp.rows_read, imp.rows_accepted, imp.rows_read - imp.rows_accepted, "buurt/wijk",
-                int(self.con.execute("SELECT count(DISTINCT area_code) FROM _events_new").fetchone()[0]),  # type: ignore[index]
+                imp.rows_read, imp.rows_accepted, imp.rows_read - imp.rows_accepted, "buurt/wijk", 0,
                 "personal", imp.synthetic, report,
             )
-            self.con.execute(
-                "INSERT INTO events SELECT ?, ?, fingerprint, event_date, year, month, weekday, product, status, "
-                "location, age_band, area_code, weight, lookup FROM _events_new", [sid, kind])
+            # One row per event and area: a postcode spanning areas is split by its address shares.
+            self.con.execute("""
+                INSERT INTO events
+                SELECT ?, ?, c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product, c.status,
+                       c.location,
+                       CASE WHEN c.age IS NULL OR c.age < 0 THEN NULL WHEN c.age < 15 THEN '0-14'
+                            WHEN c.age < 25 THEN '15-24' WHEN c.age < 45 THEN '25-44' WHEN c.age < 65 THEN '45-64'
+                            ELSE '65+' END,
+                       p.area_code, p.share, c.lookup
+                FROM (SELECT *, year(ts) - year(birth)
+                                - CASE WHEN month(ts) * 100 + day(ts) < month(birth) * 100 + day(birth) THEN 1
+                                       ELSE 0 END AS age
+                      FROM _checked WHERE reason = '') c
+                JOIN postcodes p ON p.kind = c.lookup
+                     AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END""",
+                [sid, kind])
+            self.con.execute("UPDATE sources SET n_areas = (SELECT count(DISTINCT area_code) FROM events "
+                             "WHERE source_id = ?) WHERE source_id = ?", [sid, sid])
             self.con.execute(
                 f"INSERT INTO rejections SELECT ?, rid + {imp.header_offset}, '', '', reason FROM _checked "
                 "WHERE reason <> ''", [sid])
-            for t in ("_events_new", "_checked", "_raw"):
+            for t in ("_checked",):
                 self.con.execute(f"DROP TABLE IF EXISTS {t}")
             imp.overlaps = report["overlaps"]
             return AddOutcome("added", sid), imp
