@@ -73,7 +73,7 @@ def _district_table(res: Any, ctx: ReportContext, indicators: list[str], year: i
                 cells.append("<td>–</td>")
                 continue
             r = by.loc[i]
-            text = "x" if r["suppressed"] else fmt_number(r["value"], ctx.lang, 0 if i == "visits" else 1)
+            text = "x" if r["suppressed"] else fmt_number(r["value"], ctx.lang, 0 if i in ("visits", "issuances") else 1)
             cells.append(f"<td>{text}</td>")
         cls = " class='city'" if level == "gemeente" else ""
         rows.append(f"<tr{cls}><th>{escape(str(grp['area_name'].iloc[0]))}</th>{''.join(cells)}</tr>")
@@ -114,9 +114,9 @@ def _section(ctx: ReportContext, kind: str) -> Section | None:
     total = "top" if kind == "visit" else "all"
     cv = city[(city["indicator"] == ("once_every_n_years" if kind == "visit" else "issuances_per_1000"))
               & (city["product"] == total) & city["age_band"].isna()].set_index("year")["value"]
-    parts.append("<p>" + escape(ctx.tr(f"report.{kind}_intro", first=min(res.years), last=year,
-                                      value=fmt_number(cv.get(year), ctx.lang, 1),
-                                      pop_year=res.population_year, n=res.threshold)) + "</p>")
+    intro = ctx.tr(f"report.{kind}_intro", first=min(res.years), last=year,
+                   value=fmt_number(cv.get(year), ctx.lang, 1), pop_year=res.population_year, n=res.threshold)
+    parts.append(f"<p>{escape(intro)}</p>")
     indicators = (["visits", "visits_per_1000", "once_every_n_years", "representation_index"] if kind == "visit"
                   else ["issuances", "issuances_per_1000", "representation_index"])
     parts.append(f"<h3>{escape(ctx.tr('report.desk_table', year=year))}</h3>")
