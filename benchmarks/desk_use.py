@@ -56,7 +56,8 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path, Path]:
     con.execute(f"""
         COPY (
           WITH base AS (
-              SELECT i, (2000 + i // 20)::VARCHAR || chr((65 + i % 20)::INTEGER) || chr((66 + (i // 7) % 20)::INTEGER) AS pc,
+              SELECT i, (2000 + i // 20)::VARCHAR || chr((65 + i % 20)::INTEGER)
+                        || chr((66 + (i // 7) % 20)::INTEGER) AS pc,
                      'BU0392' || lpad((1 + (i // 200) % 21)::VARCHAR, 2, '0') AS wijk
               FROM range(4000) t(i))
           SELECT pc AS postcode, wijk || lpad((1 + i % 2)::VARCHAR, 2, '0') AS area_code,
@@ -78,7 +79,8 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path, Path]:
                  'Jan Jansen' AS Naam,
                  strftime(DATE '1930-01-01' + (h(i * 17) % 32000)::INTEGER, '%d-%m-%Y') AS Geboortedatum,
                  (2000 + (h(i * 19) % 4000) // 20)::VARCHAR || ' ' ||
-                   chr((65 + (h(i * 19) % 4000) % 20)::INTEGER) || chr((66 + ((h(i * 19) % 4000) // 7) % 20)::INTEGER) AS Postcode,
+                   chr((65 + (h(i * 19) % 4000) % 20)::INTEGER)
+                   || chr((66 + ((h(i * 19) % 4000) // 7) % 20)::INTEGER) AS Postcode,
                  (1 + h(i * 23) % 200)::VARCHAR AS Huisnr
           FROM range({rows}) t(i))
         TO '{log}' (HEADER, DELIMITER ';')""")

@@ -73,7 +73,8 @@ def _district_table(res: Any, ctx: ReportContext, indicators: list[str], year: i
                 cells.append("<td>–</td>")
                 continue
             r = by.loc[i]
-            text = "x" if r["suppressed"] else fmt_number(r["value"], ctx.lang, 0 if i in ("visits", "issuances") else 1)
+            decimals = 0 if i in ("visits", "issuances") else 1
+            text = "x" if r["suppressed"] else fmt_number(r["value"], ctx.lang, decimals)
             cells.append(f"<td>{text}</td>")
         cls = " class='city'" if level == "gemeente" else ""
         rows.append(f"<tr{cls}><th>{escape(str(grp['area_name'].iloc[0]))}</th>{''.join(cells)}</tr>")
