@@ -113,6 +113,10 @@ def test_import_nothing_lost_privacy_and_hand_counts(tiny_ws: Path, fixtures: Pa
     assert v("district", "Noord", "2024", "top", "65+", "visits") == pytest.approx(2.0)
     assert v("district", "Noord", "2024", "top", "65+", "visits_per_1000") == pytest.approx(2 / 60 * 1000)
     assert all(s not in out for s in IDENTIFYING)
+    # The output says how much was allocated by address shares: rows 3 and 8 of 6 accepted.
+    code, out, _ = cli("usage", "--min-count", "1", "-w", tiny_ws)
+    assert "33,3% van de gebeurtenissen ligt in een postcode die over meerdere gebieden valt" in out
+    assert "16,7% had alleen een bruikbare PC4" in out
 
     # Adding the same file again changes nothing.
     before = _events(tiny_ws)

@@ -267,6 +267,8 @@ def _print_desk(result: core.DeskResult, table: pd.DataFrame, lang: str, level: 
         rich.add_row(f"[bold]{name}[/]" if lv == "gemeente" else name, *cells)
     _out().print(rich)
     _say(f"cli.desk_legend_{result.kind}", lang, n=result.threshold, year=result.population_year)
+    _say("cli.desk_allocation", lang, split=fmt_number(100 * result.share_split, lang, 1),
+         pc4=fmt_number(100 * result.share_pc4, lang, 1))
     if result.unmatched:
         _say("cli.desk_unmatched", lang, n=fmt_number(result.unmatched, lang))
 

@@ -274,6 +274,8 @@ class DeskResult:
     unmatched: float
     synthetic: bool
     threshold: int
+    share_split: float = 0.0  # share of events allocated over several areas by address shares
+    share_pc4: float = 0.0  # share of events matched on their PC4 only
 
 
 def desk_use(ws: Workspace, kind: str, min_count: int = 10) -> DeskResult:
@@ -301,11 +303,18 @@ def desk_use(ws: Workspace, kind: str, min_count: int = 10) -> DeskResult:
     geo = Geography(sub, districts, ws.gemeente, gm_name)
     residents = population_by_band(ws.values(pop_year).reindex(sub.index))
     table, summary = desk_indicators(events, geo, residents, kind, min_count)
+    split = ws.con.execute(
+        "SELECT sum(weight), sum(weight) FILTER (WHERE weight < 1), sum(weight) FILTER (WHERE lookup = 'pc4') "
+        "FROM events WHERE kind = ?", [kind]).fetchone()
+    assert split is not None
     synthetic = bool(ws.con.execute(
         "SELECT coalesce(bool_or(synthetic), false) FROM sources WHERE kind IN (?, 'postcodes')", [kind]
     ).fetchone()[0])  # type: ignore[index]
+    total = float(split[0] or 0.0)
     return DeskResult(table, kind, sorted(int(y) for y in events["year"].unique()), pop_year,
-                      summary["unmatched"], synthetic, min_count)
+                      summary["unmatched"], synthetic, min_count,
+                      share_split=float(split[1] or 0.0) / total if total else 0.0,
+                      share_pc4=float(split[2] or 0.0) / total if total else 0.0)
 
 
 # -- synthetic exports ------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def _section(ctx: ReportContext, kind: str) -> Section | None:
             figs.append(f"<figure>{png_img(age, ctx.tr('report.age_chart', year=year))}<figcaption>"
                         f"{escape(ctx.tr('report.age_chart', year=year))}</figcaption></figure>")
     parts.append(f"<div class='maps'>{''.join(figs)}</div>")
+    allocation = ctx.tr("cli.desk_allocation", split=fmt_number(100 * res.share_split, ctx.lang, 1),
+                        pc4=fmt_number(100 * res.share_pc4, ctx.lang, 1))
+    parts.append(f"<p class='legend'>{escape(allocation)}</p>")
     if res.unmatched:
         parts.append(f"<p class='caveat'>{escape(ctx.tr('cli.desk_unmatched', n=fmt_number(res.unmatched)))}</p>")
     return Section("baliegebruik" if kind == "visit" else "verstrekkingen", ctx.tr(f"report.{kind}_title"),
