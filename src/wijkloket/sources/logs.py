@@ -251,30 +251,49 @@ def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candida
     return [best] if date_only == best else [best, date_only]
 
 
-def import_log(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str,
-               sheet: str | None = None) -> LogImport:
-    """Read, validate and normalise one log in one pass; leave the checked rows in `_checked`
-    (with `reason`, '' for accepted) for the store to insert."""
-    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet)
-    try:
-        return _import(con, path, mapping, kind, secret, source, cols, encoding, offset)
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-        if source == "_xlsx":
+@dataclass
+class Prepared:
+    """One export, opened and checked, with the SQL to stream it."""
+
+    path: Path
+    mapping: Mapping
+    kind: str
+    source: str
+    cols: list[str]
+    encoding: str
+    offset: int
+    temp: Path | None
+    blank: list[str]
+    keep_cols: list[str]
+    dropped: list[str]
+    bsn_cols: list[str]
+    synthetic: bool
+    select: str  # SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp, raw
+    rejected_select: str  # the same with the record number, only rejected rows, with their original cells
+
+    def close(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+        if self.source == "_xlsx":
             con.unregister("_xlsx")
+        for t in ("_prod", "_stat", "_pc6", "_pc4"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str, source: str,
-            cols: list[str], encoding: str, offset: int) -> LogImport:
+def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str,
+            sheet: str | None = None) -> Prepared:
+    """Open the export, check it against the mapping, scan the columns that will not be stored, and
+    build the SQL that streams it: nothing of the file is materialised, so BSNs, names and dates of
+    birth never enter a table."""
+    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet)
     role = mapping.columns
     absent = [f"{r} = '{c}'" for r, c in role.items() if c not in cols]
     if absent:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
         raise InputFileError("error.mapping_column_absent", file=str(path), mapping=str(mapping.path),
                              absent="; ".join(absent), found=", ".join(cols))
     q = {r: _quote(c) for r, c in role.items()}
-
-    # Privacy scan of the columns that will not be stored (a sample; they are never materialised).
     ident_names = set(synonyms()["meta"]["identifying_column_names"])
     mapped = set(role.values())
     dropped = [c for c in cols if c not in mapped or c in {role.get(r) for r in IDENTIFYING_ROLES}]
@@ -288,6 +307,7 @@ def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
             bsn_cols.append(c)
     blank = sorted({c for c in cols if c.strip().lower() in ident_names or c in bsn_cols}
                    | {role[r] for r in IDENTIFYING_ROLES if r in role})
+    keep_cols = [c for c in cols if c not in blank]
 
     syn = synonyms()
     products = {**{k.lower(): v for k, v in syn["products"].items()}, **mapping.products}
@@ -296,6 +316,10 @@ def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
     con.executemany("INSERT INTO _prod VALUES (?, ?)", list(products.items()))
     con.execute("CREATE OR REPLACE TEMP TABLE _stat (key VARCHAR, status VARCHAR)")
     con.executemany("INSERT INTO _stat VALUES (?, ?)", list(statuses.items()))
+    if not con.execute("SELECT count(*) FROM postcodes").fetchone()[0]:  # type: ignore[index]
+        raise InputFileError("error.no_postcodes", file=str(path))
+    con.execute("CREATE OR REPLACE TEMP TABLE _pc6 AS SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc6'")
+    con.execute("CREATE OR REPLACE TEMP TABLE _pc4 AS SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc4'")
 
     def date_text_of(prefix: str = "") -> str:
         if "time" in q:
@@ -312,23 +336,15 @@ def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
         bfmts = _best_format(con, source, f"trim({q['birth_date']})", [f + s for f in bd for s in ("", " %H:%M:%S")])
         birth_expr = f"try_strptime(trim({q['birth_date']}), {bfmts!r})"
     status_key = f"lower(trim({q['status']}))" if "status" in q else "NULL"
-    has_pc = con.execute("SELECT count(*) FROM postcodes").fetchone()[0]  # type: ignore[index]
-    if not has_pc:
-        raise InputFileError("error.no_postcodes", file=str(path))
-    # One parallel pass over the file: parse the mapped columns, look up, check and fingerprint.
-    # Inside the import's transaction the rowids of the new table follow the file's order, so
-    # rowid - first rowid + 1 is the record number. A row rejected here keeps its original
-    # non-identifying cells (for the file of rejected rows); accepted rows keep only what is stored.
-    keep_cols = [c for c in cols if c not in blank]
-    raw_struct = "struct_pack(" + ", ".join(f"{_quote('c' + str(i))} := {_quote('_k' + str(i))}"
-                                            for i in range(len(keep_cols))) + ")" if keep_cols else "NULL"
-    raw_cols = "".join(f", {_quote(c)} AS {_quote('_k' + str(i))}" for i, c in enumerate(keep_cols))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH pc6 AS (SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc6'),
-        pc4 AS (SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc4'),
-        raw AS (
-            SELECT try_strptime({date_text}, {fmts!r}) AS ts,
+    secret_sql = "'" + secret.replace("'", "''") + "'"
+    kind_sql = "'" + kind + "'"
+
+    def select(with_rid: bool) -> str:
+        raw_cols = "".join(f", {_quote(c)} AS {_quote('_k' + str(i))}" for i, c in enumerate(keep_cols))
+        return f"""
+        WITH raw AS (
+            SELECT {'row_number() OVER () AS rid,' if with_rid else ''}
+                   try_strptime({date_text}, {fmts!r}) AS ts,
                    lower(trim({q['product']})) AS prod_key,
                    upper(replace(replace(replace(coalesce({q['postcode']}, ''), ' ', ''), '-', ''), '.', '')) AS pc,
                    {status_key} AS st_key,
@@ -336,94 +352,85 @@ def _import(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                    {birth_expr} AS birth,
                    {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
                    {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
-                   {raw_cols}
+                   {raw_cols if with_rid else ''}
             FROM {source}),
         j AS (
             SELECT r.*, pr.product,
                    CASE WHEN r.st_key IS NULL OR r.st_key = '' THEN 'attended' ELSE st.status END AS status,
-                   CASE WHEN pc6.postcode IS NOT NULL THEN 'pc6'
-                        WHEN pc4.postcode IS NOT NULL THEN 'pc4' END AS lookup
+                   CASE WHEN _pc6.postcode IS NOT NULL THEN 'pc6' WHEN _pc4.postcode IS NOT NULL THEN 'pc4' END
+                       AS lookup,
+                   year(r.ts) - year(r.birth) - CASE WHEN month(r.ts) * 100 + day(r.ts)
+                       < month(r.birth) * 100 + day(r.birth) THEN 1 ELSE 0 END AS age
             FROM raw r
             LEFT JOIN _prod pr ON pr.key = r.prod_key
             LEFT JOIN _stat st ON st.key = r.st_key
-            LEFT JOIN pc6 ON pc6.postcode = r.pc
-            LEFT JOIN pc4 ON pc4.postcode = substr(r.pc, 1, 4)
-        ),
-        k AS (
-            SELECT *, CASE WHEN ts IS NULL THEN 'bad_date'
-                           WHEN product IS NULL THEN 'unknown_product'
-                           WHEN status IS NULL THEN 'unknown_status'
-                           WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
-                                OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
-                           WHEN lookup IS NULL THEN 'postcode_outside'
-                           ELSE '' END AS reason
-            FROM j)
-        SELECT ts, pc, location, birth, product, status, lookup, reason,
-               CASE WHEN reason <> '' THEN {raw_struct} END AS raw_row,
-               md5_number(? || '|' || ? || '|' || coalesce(epoch(ts)::VARCHAR, '') || '|' ||
+            LEFT JOIN _pc6 ON _pc6.postcode = r.pc
+            LEFT JOIN _pc4 ON _pc4.postcode = substr(r.pc, 1, 4))
+        SELECT *,
+               CASE WHEN ts IS NULL THEN 'bad_date'
+                    WHEN product IS NULL THEN 'unknown_product'
+                    WHEN status IS NULL THEN 'unknown_status'
+                    WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
+                         OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
+                    WHEN lookup IS NULL THEN 'postcode_outside'
+                    ELSE '' END AS reason,
+               CASE WHEN age IS NULL OR age < 0 THEN NULL WHEN age < 15 THEN '0-14' WHEN age < 25 THEN '15-24'
+                    WHEN age < 45 THEN '25-44' WHEN age < 65 THEN '45-64' ELSE '65+' END AS age_band,
+               md5_number({secret_sql} || '|' || {kind_sql} || '|' || coalesce(epoch(ts)::VARCHAR, '') || '|' ||
                           coalesce(product, prod_key, '') || '|' || pc || '|' || coalesce(hn, '') || '|' ||
                           coalesce(epoch(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||
                           coalesce(status, '') || '|' || coalesce(ext_id, '')) AS fp
-        FROM k""", [secret, kind])
-    first_rowid = int(con.execute("SELECT coalesce(min(rowid), 0) FROM _checked").fetchone()[0])  # type: ignore[index]
-    con.execute("ALTER TABLE _checked ADD COLUMN rid BIGINT DEFAULT 0")
-    con.execute(f"UPDATE _checked SET rid = rowid - {first_rowid} + 1 WHERE reason <> ''")
-    n = int(con.execute("SELECT count(*) FROM _checked").fetchone()[0])  # type: ignore[index]
-    if n == 0:
-        raise InputFileError("error.file_no_rows", file=str(path))
-    total, distinct = con.execute(
-        "SELECT count(*), count(DISTINCT fp) FROM _checked WHERE reason = ''").fetchone()  # type: ignore[misc]
-    if total != distinct:
-        con.execute(f"""
-            UPDATE _checked SET reason = 'duplicate', rid = rowid - {first_rowid} + 1 WHERE rowid IN (
-                SELECT r FROM (SELECT rowid AS r, row_number() OVER (PARTITION BY fp ORDER BY rowid) AS k
-                               FROM _checked WHERE reason = '') WHERE k > 1)""")
-    if con.execute("SELECT count(*) FROM events WHERE kind = ?", [kind]).fetchone()[0]:  # type: ignore[index]
-        con.execute(f"""
-            UPDATE _checked SET reason = 'duplicate_existing', rid = rowid - {first_rowid} + 1
-            WHERE reason = '' AND fp IN (SELECT fingerprint FROM events WHERE kind = ?)""", [kind])
-    reasons = dict(con.execute(
-        "SELECT reason, count(*) FROM _checked WHERE reason <> '' GROUP BY reason").fetchall())
+        FROM j"""
 
-    # The rejected rows as the user can fix and re-add them (a second read, only of those rows):
-    # original columns, identifying ones blanked, plus the reason.
-    rejected_rows = pd.DataFrame()
-    first_problems: list[dict[str, Any]] = []
-    unknown_products: dict[str, int] = {}
-    if reasons:
-        fields = ", ".join(
-            ("''" if c in blank else f"c.raw_row.{_quote('c' + str(keep_cols.index(c)))}") + f" AS {_quote(c)}"
-            for c in cols)
-        rejected_rows = con.execute(f"""
-            SELECT {fields}, c.reason AS reden_afwijzing, c.rid + {offset - 1} AS rij
-            FROM _checked c WHERE c.reason <> '' ORDER BY c.rid""").df()
-        col_of = {"bad_date": role["date"], "unknown_product": role["product"],
-                  "unknown_status": role.get("status", ""), "invalid_postcode": role["postcode"],
-                  "postcode_outside": role["postcode"]}
-        problems = rejected_rows[rejected_rows["reden_afwijzing"].isin(list(col_of))].head(5)
-        for _, r in problems.iterrows():
-            reason = str(r["reden_afwijzing"])
-            value = str(r[col_of[reason]])
-            if reason == "bad_date" and "time" in role:
-                value = f"{value} {r[role['time']]}".strip()
-            first_problems.append({"row": int(r["rij"]), "reason": reason, "column": col_of[reason], "value": value})
-        unk = rejected_rows.loc[rejected_rows["reden_afwijzing"] == "unknown_product", role["product"]]
-        unknown_products = {str(k): int(v) for k, v in unk.value_counts().head(10).items()}
-    period = con.execute("SELECT min(ts)::DATE::VARCHAR, max(ts)::DATE::VARCHAR FROM _checked "
-                         "WHERE reason IN ('', 'duplicate', 'duplicate_existing')").fetchone()
-    accepted = n - sum(int(v) for v in reasons.values())
     synthetic = mapping.synthetic
     for c in cols:
         if c.strip().lower() in ("synthetisch", "synthetic"):
             synthetic = synthetic or bool(con.execute(
                 f"SELECT bool_or(lower(trim({_quote(c)})) IN ('ja', 'yes', 'true', '1')) FROM "
                 f"(SELECT {_quote(c)} FROM {source} LIMIT 1000)").fetchone()[0])  # type: ignore[index]
-    for t in ("_prod", "_stat"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    return LogImport(
-        rows_read=n, rows_accepted=accepted, rejected_by_reason={str(k): int(v) for k, v in reasons.items()},
-        first_problems=first_problems, unknown_products=unknown_products,
-        columns_dropped=dropped, bsn_columns=bsn_cols,
-        period=(period[0], period[1]) if period and period[0] else None, encoding=encoding,
-        synthetic=synthetic, rejected_rows=rejected_rows, header_offset=offset - 1,
-    )
+    fields = ", ".join(("''" if c in blank else _quote("_k" + str(keep_cols.index(c)))) + f" AS {_quote(c)}"
+                       for c in cols)
+    rejected = f"SELECT {fields}, reason, rid, fp::VARCHAR AS fp, ts::DATE::VARCHAR AS day FROM ({select(True)})"
+    return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, blank, keep_cols, dropped,
+                    bsn_cols, synthetic, select(False), rejected)
+
+
+def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts: tuple[int, int]
+                     ) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, int], dict[str, int], list[str]]:
+    """One numbered read of the file that keeps only the rejected rows, in the input's layout with
+    identifying cells blanked. Returns them, the first problems, unknown product names, the count
+    per reason, and the dates that rejected rows with a readable date add to the period."""
+    has_dups = bool(dup_counts[0] or dup_counts[1])
+    where = "reason <> '' OR fp IN (SELECT fp::VARCHAR FROM _dups)" if has_dups else "reason <> ''"
+    frame = con.execute(f"SELECT * FROM ({prep.rejected_select}) WHERE {where}").df()
+    if has_dups:
+        # The first occurrence of a fingerprint is accepted, unless it was imported before.
+        existing = set(con.execute("SELECT fp::VARCHAR AS fp FROM _dups WHERE existing").df()["fp"])
+        dups = frame[frame["reason"] == ""].sort_values("rid").copy()
+        accepted_first = ~dups["fp"].isin(existing) & ~dups["fp"].duplicated(keep="first")
+        dups = dups[~accepted_first]
+        dups["reason"] = ["duplicate_existing" if f in existing else "duplicate" for f in dups["fp"]]
+        frame = pd.concat([frame[frame["reason"] != ""], dups]).sort_values("rid")
+    local = frame[~frame["reason"].str.startswith("duplicate")]
+    counts = {str(k): int(v) for k, v in local["reason"].value_counts().items()}
+    dated = frame.loc[frame["reason"] != "bad_date", "day"].dropna()  # duplicates too: they show overlap
+    span = [str(d) for d in (dated.min(), dated.max()) if isinstance(d, str)]
+    if frame.empty:
+        return pd.DataFrame(), [], {}, counts, span
+    role = prep.mapping.columns
+    col_of = {"bad_date": role["date"], "unknown_product": role["product"], "unknown_status": role.get("status", ""),
+              "invalid_postcode": role["postcode"], "postcode_outside": role["postcode"]}
+    problems = []
+    for _, r in frame[frame["reason"].isin(list(col_of))].head(5).iterrows():
+        reason = str(r["reason"])
+        value = str(r[col_of[reason]])
+        if reason == "bad_date" and "time" in role:
+            value = f"{value} {r[role['time']]}".strip()
+        problems.append({"row": int(r["rid"]) + prep.offset - 1, "reason": reason, "column": col_of[reason],
+                         "value": value})
+    unk = frame.loc[frame["reason"] == "unknown_product", role["product"]]
+    unknown = {str(k): int(v) for k, v in unk.value_counts().head(10).items()}
+    out = frame[prep.cols].copy()
+    out["reden_afwijzing"] = frame["reason"].to_numpy()
+    out["rij"] = (frame["rid"] + prep.offset - 1).astype("int64").to_numpy()
+    return out, problems, unknown, counts, span

@@ -202,76 +202,122 @@ class Workspace:
 
     def add_log(self, kind: str, path: Path, sha: str, mapping: Any, sheet: str | None,
                 max_rejected: float) -> tuple[AddOutcome, Any]:
-        """Import a visit log or issuance list in one transaction; abort (nothing stored) when more
-        than `max_rejected` per cent of the rows are rejected for other reasons than duplicates."""
+        """Import a visit log or issuance list in one transaction, streaming the file through DuckDB;
+        abort (nothing stored) when more than `max_rejected` per cent of the rows are rejected for
+        other reasons than duplicates."""
         from wijkloket.errors import InputFileError
-        from wijkloket.sources.logs import import_log
+        from wijkloket.sources.logs import LogImport, prepare, rejected_details
 
         existing = self._find(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing), None
-        secret = self.secret()
+        prep = prepare(self.con, path, mapping, kind, self.secret(), sheet)
 
         def work() -> tuple[AddOutcome, Any]:
-            imp = import_log(self.con, path, mapping, kind, secret, sheet)
-            bad = sum(v for k, v in imp.rejected_by_reason.items() if not k.startswith("duplicate"))
-            if bad > max_rejected / 100.0 * imp.rows_read:
+            dataset = "Afsprakenlog" if kind == "visit" else "Verstrekkingen"
+            sid = self._insert_source(path, sha, kind, dataset, "gemeente", None, 0, 0, 0, "buurt/wijk", 0,
+                                      "personal", prep.synthetic, {})
+            # Pass 1: every accepted event, one row per area it falls in (split by address shares).
+            self.con.execute(f"""
+                INSERT INTO events
+                SELECT {sid}, '{kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
+                       c.status, c.location, c.age_band, p.area_code, p.share, c.lookup
+                FROM ({prep.select}) c
+                JOIN postcodes p ON p.kind = c.lookup
+                     AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
+                WHERE c.reason = ''""")
+            # Duplicates in the file (same fingerprint again) and events imported before.
+            self.con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _dups AS
+                WITH mine AS (SELECT fingerprint, count(*) // count(DISTINCT area_code) AS n
+                              FROM events WHERE source_id = {sid} GROUP BY fingerprint)
+                SELECT m.fingerprint AS fp, m.n,
+                       m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
+                                         AND source_id <> {sid}) AS existing
+                FROM mine m
+                WHERE m.n > 1 OR m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
+                                                   AND source_id <> {sid})""")
+            dup_counts = self.con.execute(
+                "SELECT coalesce(sum(n) FILTER (WHERE existing), 0), "
+                "coalesce(sum(n - 1) FILTER (WHERE NOT existing), 0) FROM _dups").fetchone()
+            assert dup_counts is not None
+            if dup_counts[0] or dup_counts[1]:
+                self.con.execute(f"DELETE FROM events WHERE source_id = {sid} AND fingerprint IN "
+                                 "(SELECT fp FROM _dups WHERE existing)")
+                self.con.execute(f"""
+                    DELETE FROM events WHERE source_id = {sid}
+                      AND fingerprint IN (SELECT fp FROM _dups WHERE NOT existing)
+                      AND rowid NOT IN (SELECT min(rowid) FROM events WHERE source_id = {sid}
+                                        AND fingerprint IN (SELECT fp FROM _dups WHERE NOT existing)
+                                        GROUP BY fingerprint, area_code)""")
+            # Pass 2 (numbered): the rejected rows, with their record numbers; the accepted events
+            # are counted in the store (the weights of one event's areas add up to 1).
+            rejected_rows, problems, unknown, local, span = rejected_details(self.con, prep, dup_counts)
+            kept = self.con.execute(
+                f"SELECT round(coalesce(sum(weight), 0)), min(event_date)::VARCHAR, max(event_date)::VARCHAR "
+                f"FROM events WHERE source_id = {sid}").fetchone()
+            assert kept is not None
+            reasons = dict(local)
+            if dup_counts[1]:
+                reasons["duplicate"] = int(dup_counts[1])
+            if dup_counts[0]:
+                reasons["duplicate_existing"] = int(dup_counts[0])
+            n = int(kept[0]) + sum(reasons.values())
+            if n == 0:
+                raise InputFileError("error.file_no_rows", file=str(path))
+            dates = [d for d in (kept[1], kept[2], *span) if d]
+            period = (min(dates), max(dates)) if dates else None
+            imp = LogImport(
+                rows_read=n, rows_accepted=n - sum(reasons.values()), rejected_by_reason=reasons,
+                first_problems=problems, unknown_products=unknown, columns_dropped=prep.dropped,
+                bsn_columns=prep.bsn_cols, period=period,
+                encoding=prep.encoding, synthetic=prep.synthetic, rejected_rows=rejected_rows,
+                header_offset=prep.offset - 1,
+            )
+            bad = sum(v for k, v in reasons.items() if not k.startswith("duplicate"))
+            if bad > max_rejected / 100.0 * n:
                 err = InputFileError(
-                    "error.too_many_rejected", file=str(path), bad=bad, n=imp.rows_read,
-                    pct=round(100.0 * bad / imp.rows_read, 1), limit=max_rejected,
+                    "error.too_many_rejected", file=str(path), bad=bad, n=n, pct=round(100.0 * bad / n, 1),
+                    limit=max_rejected,
                     problems="; ".join(f"rij {p['row']}, kolom '{p['column']}': '{p['value']}' ({p['reason']})"
-                                       for p in imp.first_problems) or "-",
+                                       for p in problems) or "-",
                 )
                 err.params["import"] = imp
                 raise err
             overlap = self.con.execute(
                 "SELECT filename, json_extract_string(report, '$.period[0]'), "
-                "json_extract_string(report, '$.period[1]') FROM sources WHERE kind = ? "
+                "json_extract_string(report, '$.period[1]') FROM sources WHERE kind = ? AND source_id <> ? "
                 "AND json_extract_string(report, '$.period[1]') >= ? "
                 "AND json_extract_string(report, '$.period[0]') <= ?",
-                [kind, imp.period[0] if imp.period else "9999", imp.period[1] if imp.period else "0000"],
+                [kind, sid, imp.period[0] if imp.period else "9999", imp.period[1] if imp.period else "0000"],
             ).fetchall()
+            imp.overlaps = [{"file": o[0], "from": o[1], "to": o[2]} for o in overlap]
             report = {
                 "period": list(imp.period) if imp.period else None,
-                "rejected_by_reason": imp.rejected_by_reason,
-                "columns_dropped": imp.columns_dropped,
-                "bsn_columns": imp.bsn_columns,
-                "encoding": imp.encoding,
+                "rejected_by_reason": reasons,
+                "columns_dropped": prep.dropped,
+                "bsn_columns": prep.bsn_cols,
+                "encoding": prep.encoding,
                 "mapping": str(mapping.path),
-                "overlaps": [{"file": o[0], "from": o[1], "to": o[2]} for o in overlap],
+                "overlaps": imp.overlaps,
             }
-            sid = self._insert_source(
-                path, sha, kind, "Afsprakenlog" if kind == "visit" else "Verstrekkingen", "gemeente", None,
-                imp.rows_read, imp.rows_accepted, imp.rows_read - imp.rows_accepted, "buurt/wijk", 0,
-                "personal", imp.synthetic, report,
-            )
-            # One row per event and area: a postcode spanning areas is split by its address shares.
-            self.con.execute("""
-                INSERT INTO events
-                SELECT ?, ?, c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product, c.status,
-                       c.location,
-                       CASE WHEN c.age IS NULL OR c.age < 0 THEN NULL WHEN c.age < 15 THEN '0-14'
-                            WHEN c.age < 25 THEN '15-24' WHEN c.age < 45 THEN '25-44' WHEN c.age < 65 THEN '45-64'
-                            ELSE '65+' END,
-                       p.area_code, p.share, c.lookup
-                FROM (SELECT *, year(ts) - year(birth)
-                                - CASE WHEN month(ts) * 100 + day(ts) < month(birth) * 100 + day(birth) THEN 1
-                                       ELSE 0 END AS age
-                      FROM _checked WHERE reason = '') c
-                JOIN postcodes p ON p.kind = c.lookup
-                     AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END""",
-                [sid, kind])
-            self.con.execute("UPDATE sources SET n_areas = (SELECT count(DISTINCT area_code) FROM events "
-                             "WHERE source_id = ?) WHERE source_id = ?", [sid, sid])
             self.con.execute(
-                f"INSERT INTO rejections SELECT ?, rid + {imp.header_offset}, '', '', reason FROM _checked "
-                "WHERE reason <> ''", [sid])
-            for t in ("_checked",):
-                self.con.execute(f"DROP TABLE IF EXISTS {t}")
-            imp.overlaps = report["overlaps"]
+                "UPDATE sources SET rows_read = ?, rows_accepted = ?, rows_rejected = ?, report = ?, "
+                "n_areas = (SELECT count(DISTINCT area_code) FROM events WHERE source_id = ?) WHERE source_id = ?",
+                [n, imp.rows_accepted, n - imp.rows_accepted, json.dumps(report, ensure_ascii=False), sid, sid])
+            if len(rejected_rows):
+                rej = pd.DataFrame({"source_id": sid, "row_number": rejected_rows["rij"].to_numpy(),
+                                    "reason": rejected_rows["reden_afwijzing"].to_numpy()})
+                self.con.register("_rej", rej)
+                self.con.execute("INSERT INTO rejections SELECT source_id, row_number, '', '', reason FROM _rej")
+                self.con.unregister("_rej")
+            self.con.execute("DROP TABLE IF EXISTS _dups")
             return AddOutcome("added", sid), imp
 
-        return self._transaction(work)  # type: ignore[no-any-return]
+        try:
+            return self._transaction(work)  # type: ignore[no-any-return]
+        finally:
+            prep.close(self.con)
 
     def add_districts(self, table: pd.DataFrame, path: Path, sha: str) -> AddOutcome:
         existing = self._find(sha)
