@@ -164,6 +164,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--only-wijkloket", action="store_true")
     ap.add_argument("--child", nargs="+")
     a = ap.parse_args()
     if a.child:
@@ -175,6 +176,9 @@ def main() -> None:
         log, pcs, mapping = make_data(folder, a.rows)
         print(f"data: {a.rows:,} rows, {log.stat().st_size / 1e6:.0f} MB, made in {time.perf_counter() - t:.1f} s")
         ours = measure("wijkloket", log, pcs, mapping, folder)
+        if a.only_wijkloket:
+            print(json.dumps(ours))
+            return
         duck = measure("duckdb", log, pcs)
         print(f"wijkloket import + all usage indicators: {ours['total_s']:.1f} s "
               f"(import {ours['import_s']:.1f} s, indicators {ours['indicators_s']:.1f} s), "

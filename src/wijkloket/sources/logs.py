@@ -376,9 +376,9 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                     ELSE '' END AS reason,
                CASE WHEN age IS NULL OR age < 0 THEN NULL WHEN age < 15 THEN '0-14' WHEN age < 25 THEN '15-24'
                     WHEN age < 45 THEN '25-44' WHEN age < 65 THEN '45-64' ELSE '65+' END AS age_band,
-               md5_number({secret_sql} || '|' || {kind_sql} || '|' || coalesce(epoch(ts)::VARCHAR, '') || '|' ||
+               md5_number({secret_sql} || '|' || {kind_sql} || '|' || coalesce(epoch_ms(ts)::VARCHAR, '') || '|' ||
                           coalesce(product, prod_key, '') || '|' || pc || '|' || coalesce(hn, '') || '|' ||
-                          coalesce(epoch(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||
+                          coalesce(epoch_ms(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||
                           coalesce(status, '') || '|' || coalesce(ext_id, '')) AS fp
         FROM j"""
 

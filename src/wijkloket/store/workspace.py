@@ -5,6 +5,7 @@ geometries and rejected rows, plus the district file. Adding is all-or-nothing (
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from wijkloket.errors import WorkspaceError
 from wijkloket.sources.base import IngestResult
 
 SECRET_FILE = ".wijkloket-secret"
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = os.environ.get("WIJKLOKET_MEMORY", "1GB")
 
 
 @dataclass
