@@ -133,6 +133,34 @@ def add_postcodes(
     _print_add(report, language, file)
 
 
+@add_app.command("points")
+def add_points(
+    file: Annotated[Path, typer.Argument(help="Servicepunten: CSV (name,kind,lon,lat of x,y), GeoJSON of GeoPackage.")],
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg servicepunten toe: balies, IDO-punten, buurthuizen, wijkteams, mobiele haltes, kandidaten."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws:
+        report, outside = core.add_points(ws, file)
+    _print_add(report, language, file)
+    if outside:
+        _say("cli.points_outside", language, n=len(outside), names=", ".join(outside[:10]))
+
+
+@add_app.command("network")
+def add_network(
+    file: Annotated[Path, typer.Argument(help="Wegennet: OpenStreetMap XML (.osm) of GraphML (.graphml).")],
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Voeg een wegennet toe; reistijden gaan dan over het netwerk in plaats van hemelsbreed."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws, err.status(t("cli.reading", language, file=file.name)):
+        report = core.add_network(ws, file)
+    _print_add(report, language, file)
+
+
 def _add_log(kind: str, file: Path, mapping: Path, sheet: str | None, max_rejected: float, workspace: Path,
              lang: str | None) -> None:
     language = _lang(lang, workspace)
@@ -310,6 +338,216 @@ def issuances(
 
 
 @app.command()
+def access(
+    level: LevelOpt = "district",
+    mode: Annotated[str, typer.Option(help="walk, bike, car of transit.")] = "bike",
+    minutes: Annotated[float | None, typer.Option("--minutes", help="Drempel in minuten (standaard per "
+                                                  "vervoerwijze, zie data/access.toml).")] = None,
+    group: Annotated[list[str] | None, typer.Option(help="Doelgroep(en), bijv. share_age_65_plus.")] = None,
+    grid: Annotated[float | None, typer.Option(help="Spreid inwoners over een raster van zoveel meter.")] = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Afstand en reistijd per doelgroep tot het dichtstbijzijnde punt van elke soort (vraag 5)."""
+    from wijkloket.report import exports
+
+    language = _lang(lang, workspace)
+    if format not in FORMATS:
+        raise WijkloketError("error.unknown_format", format=format, known=", ".join(FORMATS))
+    with Workspace(workspace) as ws:
+        res = core.accessibility(ws, _registry(), mode, minutes, group, grid)
+        table = res.table if level == "all" else res.table[res.table["level"].isin([level, "gemeente"])]
+        frame = table.assign(mode=res.mode, threshold_minutes=res.threshold, method=res.method,
+                             synthetic=res.synthetic)
+        if format == "csv":
+            if output:
+                exports.write_csv(frame, output)
+                _say("cli.written", language, file=str(output), n=len(frame))
+            else:
+                frame.to_csv(sys.stdout, index=False)
+            return
+        if format in ("xlsx", "gpkg") and output is None:
+            raise WijkloketError("error.output_needed", format=format)
+        if format == "xlsx":
+            assert output is not None
+            exports.write_access_xlsx(frame, output)
+            _say("cli.written", language, file=str(output), n=len(frame))
+            return
+        if format == "gpkg":
+            assert output is not None
+            layers = exports.write_access_gpkg(res.table, res, ws.geometry(latest_year_of(ws)), ws.districts(),
+                                               output)
+            _say("cli.written_layers", language, file=str(output), layers=", ".join(layers))
+            return
+    _print_access(res, table, language, level if level != "all" else "district")
+
+
+def latest_year_of(ws: Workspace) -> int:
+    return core.latest_year(ws)
+
+
+def _print_access(res: core.AccessResult, table: pd.DataFrame, lang: str, level: str) -> None:
+    kinds = [k for k in ("desk", "library_ido", "community_centre", "social_team", "mobile_stop")
+             if k in set(table["kind"])]
+    sel = table[(table["group"] == "population") & table["kind"].isin(kinds)]
+    title = t("cli.access_title", lang, level=t("level." + level, lang), mode=t("mode." + res.mode, lang),
+              minutes=fmt_number(res.threshold, lang))
+    if res.synthetic:
+        title += " — " + t("report.synthetic_short", lang).upper()
+    _out().print(escape(title), style="bold", soft_wrap=True)
+    rich = Table()
+    rich.add_column(t("level." + level, lang).capitalize())
+    for k in kinds:
+        rich.add_column(f"{t('kind.' + k, lang)}\n{t('cli.access_cols', lang)}", justify="right")
+    for (_lv, _code), grp in sel.groupby(["level", "area_code"], sort=False):
+        by = grp.set_index(["kind", "indicator"])["value"]
+        cells = [f"{fmt_number(by.get((k, 'minutes')), lang, 0)} / {fmt_number(by.get((k, 'share_within')), lang, 0)}%"
+                 for k in kinds]
+        rich.add_row(str(grp["area_name"].iloc[0]), *cells)
+    _out().print(rich)
+    _say("cli.access_legend", lang, method=t("method." + res.method, lang),
+         detour=fmt_number(res.settings.detour_factor, lang, 1),
+         speed=fmt_number(res.settings.speeds[res.mode], lang, 1))
+
+
+plan_app = typer.Typer(help="Opties, kosten en optimale locaties (vraag 6).", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("options")
+def plan_options(
+    scenarios: Annotated[Path | None, typer.Option(help="Scenariobestand (TOML); standaard de ingebouwde "
+                                                   "opties (data/scenarios.toml).")] = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Kosten en bereik per optie: wijkloket, mobiel loket, huisbezoek, extra IDO-uren, zichtbaarheid."""
+    from wijkloket.report import exports
+
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws:
+        res = core.plan_options(ws, _registry(), scenarios, language)
+    frame = res.table.assign(synthetic=res.synthetic)
+    if format == "csv":
+        if output:
+            exports.write_csv(frame, output)
+        else:
+            frame.to_csv(sys.stdout, index=False)
+        return
+    if format == "xlsx":
+        if output is None:
+            raise WijkloketError("error.output_needed", format=format)
+        with pd.ExcelWriter(output, engine="openpyxl") as xl:
+            frame.to_excel(xl, sheet_name="opties", index=False)
+            pd.DataFrame(res.assumptions, columns=["aanname", "waarde"]).to_excel(xl, sheet_name="aannames",
+                                                                                  index=False)
+        _say("cli.written", language, file=str(output), n=len(frame))
+        return
+    if format != "table":
+        raise WijkloketError("error.unknown_format", format=format, known="table, csv, xlsx")
+    title = t("cli.options_title", language) + (" — " + t("report.synthetic_short", language).upper()
+                                                  if res.synthetic else "")
+    _out().print(escape(title), style="bold", soft_wrap=True)
+    target = next((g for g in res.groups if g != "population"), "population")
+    rich = Table()
+    for col in ("option", "cost", "visits", "per_visit", "within", "reached", "per_reached", "hours"):
+        rich.add_column(t("cli.opt_" + col, language, group=_registry().get(target).short(language)),
+                        justify="left" if col == "option" else "right")
+    for r in frame.to_dict("records"):
+        rich.add_row(
+            str(r["label"]) + (f"\n[dim]{r['sites']}[/]" if r.get("sites") else ""),
+            "€ " + fmt_number(r["annual_cost"], language), fmt_number(r["visits_served"], language),
+            "€ " + fmt_number(r["cost_per_visit"], language),
+            fmt_number(r.get(f"newly_within_{target}"), language),
+            fmt_number(r.get(f"reached_{target}"), language),
+            "€ " + fmt_number(r.get("cost_per_target_reached"), language),
+            fmt_number(r["travel_hours_saved"], language))
+    _out().print(rich)
+    _say("cli.options_assumptions", language, items="; ".join(f"{k} = {v}" for k, v in res.assumptions))
+    for r in frame.to_dict("records"):
+        _say("cli.options_option_assumptions", language, label=r["label"], items=r["assumptions"])
+
+
+@plan_app.command("locate")
+def plan_locate(
+    add: Annotated[int, typer.Option("--add", help="Aantal nieuwe locaties.")] = 1,
+    objective: Annotated[str, typer.Option(help="pmedian (minste reistijd) of mclp (meeste mensen binnen de "
+                                           "drempel).")] = "pmedian",
+    weight: Annotated[str, typer.Option(help="Weeg inwoners met een indicator, bijv. share_age_65_plus.")] =
+        "population",
+    mode: Annotated[str, typer.Option(help="walk, bike, car of transit.")] = "bike",
+    minutes: Annotated[float | None, typer.Option("--minutes", help="Drempel in minuten.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Maximale rekentijd in seconden; daarna de beste "
+                                              "oplossing met haar gat.")] = 60.0,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Kies de beste nieuwe locaties tussen de kandidaten, bestaande balies vast (exact, HiGHS)."""
+    language = _lang(lang, workspace)
+    with Workspace(workspace) as ws:
+        out = core.plan_locate(ws, _registry(), add, objective, weight, mode, minutes, time_limit)
+        geometry = ws.geometry(core.latest_year(ws))
+    r = out.result
+    if format == "gpkg":
+        from wijkloket.report import exports
+
+        if output is None:
+            raise WijkloketError("error.output_needed", format=format)
+        layers = exports.write_locate_gpkg(out, geometry, output)
+        _say("cli.written_layers", language, file=str(output), layers=", ".join(layers))
+        return
+    if format == "csv":
+        frame = pd.concat([out.before.assign(state="now"), out.after.assign(state="with_new_sites")])
+        frame = frame.assign(objective=out.objective, weight=out.weight, sites="; ".join(out.chosen["name"]),
+                             objective_value=r.objective, bound=r.bound, gap=r.gap, status=r.status,
+                             synthetic=out.synthetic)
+        frame.to_csv(output or sys.stdout, index=False)
+        return
+    _say("cli.locate_result", language, sites=", ".join(out.chosen["name"]) or "-",
+         objective=out.objective, status=r.status, value=fmt_number(r.objective, language, 1),
+         bound=fmt_number(r.bound, language, 1), gap=fmt_number(100 * r.gap, language, 2),
+         seconds=fmt_number(r.seconds, language, 1))
+    rich = Table()
+    for c in ("area", "now", "new"):
+        rich.add_column(t("cli.locate_" + c, language, minutes=fmt_number(out.threshold, language)),
+                        justify="left" if c == "area" else "right")
+    b = out.before.set_index("area")
+    for area, row in out.after.set_index("area").iterrows():
+        rich.add_row(str(area),
+                     f"{fmt_number(b.loc[area, 'mean_minutes'], language, 1)} min / "
+                     f"{fmt_number(b.loc[area, 'share_within'], language, 0)}%",
+                     f"{fmt_number(row['mean_minutes'], language, 1)} min / "
+                     f"{fmt_number(row['share_within'], language, 0)}%")
+    _out().print(rich)
+    if out.synthetic:
+        _say("cli.log_synthetic", language)
+
+
+@plan_app.command("pmedian")
+def plan_pmedian(
+    orlib: Annotated[Path, typer.Option("--orlib", help="OR-Library p-median-bestand (pmedN.txt).")],
+    time_limit: Annotated[float | None, typer.Option(help="Maximale rekentijd in seconden.")] = None,
+) -> None:
+    """Los een standaard OR-Library p-median-instantie op en druk JSON af (objective, bound, gap, seconds)."""
+    import json
+
+    from wijkloket.plan.locate import solve_pmedian
+    from wijkloket.plan.orlib import read_orlib
+
+    dist, p = read_orlib(orlib)
+    r = solve_pmedian(dist, p, time_limit=time_limit)
+    print(json.dumps({"instance": orlib.name, "n": int(dist.shape[0]), "p": p, "objective": r.objective,
+                      "bound": r.bound, "gap": r.gap, "seconds": round(r.seconds, 3), "status": r.status,
+                      "method": r.method}))
+
+
+@app.command()
 def simulate(
     gemeente: Annotated[str, typer.Option(help="CBS-gemeentecode.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Map voor de synthetische bestanden.")],
@@ -332,8 +570,11 @@ def simulate(
     files = cbs or [data / "wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg",
                     data / "kwb2024_gemeente_wijk_basis.csv"]
     ws = Workspace(workspace, read_only=True) if workspace is not None else None
+    points_file = None
     try:
         areas, name = core.simulation_areas(gm, _registry(), files, ws)
+        if ws is not None and ws.gemeente == gm and ws.geometry(core.latest_year(ws)) is not None:
+            points_file = core.simulate_points(ws, output, seed)
     finally:
         if ws is not None:
             ws.close()
@@ -342,8 +583,9 @@ def simulate(
     _say("cli.simulated", language, visits=fmt_number(res.n_visits, language),
          issuances=fmt_number(res.n_issuances, language), folder=str(output))
     for f in (res.visits_csv, res.visits_mapping, res.issuances_xlsx, res.issuances_mapping, res.postcodes_csv,
-              res.readme):
-        _say("cli.simulated_file", language, file=str(f))
+              res.readme, points_file):
+        if f is not None:
+            _say("cli.simulated_file", language, file=str(f))
 
 
 @app.command()
@@ -551,7 +793,7 @@ def demo(
     registry = _registry()
     core.init_workspace(folder, gemeente, language)
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task(t("cli.demo_progress", language), total=7)
+        task = progress.add_task(t("cli.demo_progress", language), total=7)  # CBS x2, districts, synth, logs
         with Workspace(folder) as ws:
             for f in cbs_files:
                 _print_add(core.add_cbs(ws, f, registry), language, f)
@@ -573,14 +815,22 @@ def demo(
                 rep = core.add_log(ws, data_file, mapping_file, kind)
                 _print_add(rep.add, language, data_file)
                 progress.advance(task)
+            # No open list of service points exists either: synthetic ones, labelled as such.
+            points_file = core.simulate_points(ws, folder / "synthetisch")
+            _print_add(core.add_points(ws, points_file)[0], language, points_file)
             path = core.write_report(ws, registry, folder / "out", language)
             progress.advance(task)
     with Workspace(folder, read_only=True) as ws:
         result = core.district_profile(ws, registry)
         usage = core.desk_use(ws, "visit")
+        located = core.plan_locate(ws, registry, 1)
     _print_profile(result.table, registry, language, "district", result.year,
                    result.gemeente_name)
     _print_desk(usage, usage.table[usage.table["level"].isin(["district", "gemeente"])], language, "district")
+    r = located.result
+    _say("cli.locate_result", language, sites=", ".join(located.chosen["name"]) or "-", objective=located.objective,
+         status=r.status, value=fmt_number(r.objective, language, 1), bound=fmt_number(r.bound, language, 1),
+         gap=fmt_number(100 * r.gap, language, 2), seconds=fmt_number(r.seconds, language, 1))
     _say("cli.report_done", language, file=str(path))
 
 

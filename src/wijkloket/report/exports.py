@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from wijkloket.errors import InputFileError, WijkloketError
@@ -150,3 +151,81 @@ def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame 
     table = table.rename(columns={"area_name": "area_name"})
     return write_gpkg(
         table.assign(index_city=float("nan")), geometry, districts, path, year)
+
+
+def access_wide(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    sel = frame[frame["level"] == level]
+    cols = sel["group"] + "_" + sel["kind"] + "_" + sel["indicator"]
+    meta = sel.drop_duplicates("area_code").set_index("area_code")[["area_name"]]
+    vals = sel.assign(col=cols).pivot_table(index="area_code", columns="col", values="value", aggfunc="first")
+    out = meta.join(vals).reset_index()
+    out.columns.name = None
+    return out
+
+
+def write_access_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    _writing(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for level in ("gemeente", "district", "wijk", "buurt"):
+            if (frame["level"] == level).any():
+                access_wide(frame, level).to_excel(xl, sheet_name=level, index=False)
+        frame.to_excel(xl, sheet_name="tidy", index=False)
+
+
+def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: pd.DataFrame | None,
+                      path: Path) -> list[str]:
+    """Points, areas with their access figures (population), and lines from each demand point to its
+    nearest desk-like point, in EPSG:28992."""
+    import geopandas as gpd
+    import shapely
+
+    if geometry is None:
+        raise WijkloketError("error.no_geometry", year="")
+    _writing(path)
+    if path.exists():
+        path.unlink()
+    layers = []
+    pts = res.points
+    gpd.GeoDataFrame(pts.drop(columns=["x", "y"]), geometry=shapely.points(pts["x"], pts["y"]),
+                     crs="EPSG:28992").to_file(path, layer="points", driver="GPKG")
+    layers.append("points")
+    for level in ("buurt", "wijk"):
+        sel = frame[(frame["level"] == level) & (frame["group"] == "population")]
+        if sel.empty:
+            continue
+        wide_t = access_wide(sel, level)
+        g = geometry[geometry["level"] == level].merge(wide_t, on="area_code", how="inner")
+        gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:28992").drop(columns=["level"]).to_file(
+            path, layer=f"{level}_access", driver="GPKG")
+        layers.append(f"{level}_access")
+    desks = pts["kind"].isin(["desk", "library_ido", "mobile_stop"]).to_numpy()
+    if desks.any():
+        d = res.demand
+        dx = d["x"].to_numpy()[:, None] - pts["x"].to_numpy()[None, desks]
+        dy = d["y"].to_numpy()[:, None] - pts["y"].to_numpy()[None, desks]
+        j = pts.index[desks][np.argmin(np.hypot(dx, dy), axis=1)]
+        lines = shapely.linestrings(np.stack([np.stack([d["x"], pts.loc[j, "x"].to_numpy()], axis=1),
+                                              np.stack([d["y"], pts.loc[j, "y"].to_numpy()], axis=1)], axis=2))
+        gpd.GeoDataFrame({"area_code": d["area_code"], "point": pts.loc[j, "name"].to_numpy()}, geometry=lines,
+                         crs="EPSG:28992").to_file(path, layer="to_nearest_desk", driver="GPKG")
+        layers.append("to_nearest_desk")
+    return layers
+
+
+def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
+    """Existing desks, chosen sites, and the areas' travel figures before and after."""
+    import geopandas as gpd
+    import shapely
+
+    _writing(path)
+    if path.exists():
+        path.unlink()
+    layers = []
+    for name, pts in (("existing_desks", out.fixed), ("chosen_sites", out.chosen)):
+        if len(pts):
+            gpd.GeoDataFrame(pts.drop(columns=["x", "y"]), geometry=shapely.points(pts["x"], pts["y"]),
+                             crs="EPSG:28992").to_file(path, layer=name, driver="GPKG")
+            layers.append(name)
+    summary = out.before.merge(out.after, on=["level", "area"], suffixes=("_now", "_new"))
+    summary.to_csv(path.with_suffix(".csv"), index=False)
+    return layers

@@ -272,9 +272,10 @@ SECTIONS: list[SectionBuilder] = [
 def _register_more() -> None:
     """Sections from other modules, placed before Sources."""
     from wijkloket.report.desk import section_desk_use, section_issuances
+    from wijkloket.report.plan import section_access, section_options
 
     at = SECTIONS.index(section_sources)
-    SECTIONS[at:at] = [section_desk_use, section_issuances]
+    SECTIONS[at:at] = [section_desk_use, section_issuances, section_access, section_options]
 
 
 _register_more()

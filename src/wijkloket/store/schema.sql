@@ -84,3 +84,20 @@ CREATE TABLE IF NOT EXISTS events (
     weight      DOUBLE NOT NULL,
     lookup      VARCHAR NOT NULL     -- pc6, pc4 (postcode level the area came from)
 );
+CREATE TABLE IF NOT EXISTS points (
+    source_id         INTEGER NOT NULL,
+    point_id          INTEGER NOT NULL,
+    name              VARCHAR NOT NULL,
+    kind              VARCHAR NOT NULL,  -- desk, library_ido, community_centre, social_team, mobile_stop, candidate
+    x                 DOUBLE NOT NULL,   -- RD New (EPSG:28992), metres
+    y                 DOUBLE NOT NULL,
+    hours_per_week    DOUBLE,
+    capacity_per_week DOUBLE,
+    annual_cost       DOUBLE,
+    inside            BOOLEAN NOT NULL   -- inside the municipality
+);
+-- Road network: nodes and edges (metres), when one is added.
+CREATE TABLE IF NOT EXISTS network_nodes (source_id INTEGER, node BIGINT, x DOUBLE, y DOUBLE);
+CREATE TABLE IF NOT EXISTS network_edges (source_id INTEGER, a BIGINT, b BIGINT, metres DOUBLE);
+-- Travel distances computed once per set of inputs (key = hash of demand, points and method).
+CREATE TABLE IF NOT EXISTS travel_cache (key VARCHAR, row_index INTEGER, col_index INTEGER, km DOUBLE);

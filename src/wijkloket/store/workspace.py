@@ -43,6 +43,7 @@ def create_workspace(folder: Path, settings: Settings) -> Path:
 class Workspace:
     def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.folder = folder
+        self.read_only = read_only
         self.settings = load_settings(folder)
         try:
             self.con = duckdb.connect(str(folder / STORE_FILE), read_only=read_only)
@@ -85,7 +86,7 @@ class Workspace:
 
     def _delete(self, source_id: int) -> None:
         for table in ("areas", "area_values", "geometries", "districts", "rejections", "postcodes", "events",
-                      "sources"):
+                      "points", "network_nodes", "network_edges", "sources"):
             self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
 
     def _insert_source(self, path: Path, sha: str, kind: str, dataset: str, publisher: str,
@@ -319,6 +320,34 @@ class Workspace:
             return self._transaction(work)  # type: ignore[no-any-return]
         finally:
             prep.close(self.con)
+
+    def add_points(self, table: pd.DataFrame, path: Path, sha: str, synthetic: bool) -> AddOutcome:
+        """Service points; a newer points file replaces the old one."""
+        existing = self._find(sha)
+        if existing is not None:
+            return AddOutcome("unchanged", existing)
+        old = self.con.execute("SELECT source_id FROM sources WHERE kind = 'points'").fetchone()
+
+        def work() -> AddOutcome:
+            if old is not None:
+                self._delete(int(old[0]))
+            self.con.execute("DELETE FROM travel_cache")
+            kinds = table["kind"].value_counts().to_dict()
+            sid = self._insert_source(path, sha, "points", "Servicepunten", "gemeente", None, len(table), len(table),
+                                      0, "punt", len(table), "open", synthetic,
+                                      {"kinds": {str(k): int(v) for k, v in kinds.items()},
+                                       "outside": table.loc[~table["inside"], "name"].tolist()})
+            self.con.register("_pts", table.assign(source_id=sid, point_id=range(1, len(table) + 1)))
+            self.con.execute("INSERT INTO points SELECT source_id, point_id, name, kind, x, y, hours_per_week, "
+                             "capacity_per_week, annual_cost, inside FROM _pts")
+            self.con.unregister("_pts")
+            return AddOutcome("replaced" if old is not None else "added", sid, int(old[0]) if old else None)
+
+        return self._transaction(work)  # type: ignore[no-any-return]
+
+    def points(self) -> pd.DataFrame:
+        return self.con.execute("SELECT point_id, name, kind, x, y, hours_per_week, capacity_per_week, annual_cost, "
+                                "inside FROM points ORDER BY point_id").df()
 
     def add_districts(self, table: pd.DataFrame, path: Path, sha: str) -> AddOutcome:
         existing = self._find(sha)

@@ -1,0 +1,1 @@
+"""Where people live, how far they travel to support points, and accessibility measures."""

@@ -1,0 +1,1 @@
+"""Options, costs and location models."""
