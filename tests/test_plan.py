@@ -158,3 +158,31 @@ def test_network_shortest_paths_by_hand(tmp_path: Path) -> None:
                     np.array([[100100.0, 400100.0]]), ["p"])
     assert km[0, 0] == pytest.approx(0.2)
     assert km[1, 0] == pytest.approx(0.21)  # 10 m from the doorstep to the network
+
+
+def test_locate_gpkg_and_capacity(ws_points: Path, tmp_path: Path, cli: Cli) -> None:
+    import pyogrio
+
+    gpkg = tmp_path / "l.gpkg"
+    code, _, err = cli("plan", "locate", "--add", "1", "--format", "gpkg", "-o", gpkg, "-w", ws_points)
+    assert code == 0, err
+    assert {"existing_desks", "chosen_sites", "assignment", "areas"} <= {str(n) for n, *_ in
+                                                                        pyogrio.list_layers(gpkg)}
+    # Capacities: 167,635 residents x 1/3 visit a year / 52 = about 1,075 visits a week, while the
+    # desk (900) and one candidate (150) offer 1,050: infeasible, and the message says by how much.
+    code, _, err = cli("plan", "locate", "--add", "1", "--capacity", "-w", ws_points)
+    assert code == 2 and "Traceback" not in err
+    assert "1.074" in err or "1.075" in err or "1074" in err or "1075" in err, err
+    code, out, err = cli("plan", "locate", "--add", "2", "--capacity", "-w", ws_points)
+    assert code == 0, err
+
+
+def test_workspace_travel_settings(ws_points: Path, cli: Cli) -> None:
+    def desk_minutes() -> float:
+        _, out, _ = cli("access", "--level", "gemeente", "--format", "csv", "-w", ws_points)
+        return next(float(r["value"]) for r in csv.DictReader(io.StringIO(out))
+                    if r["kind"] == "desk" and r["indicator"] == "minutes" and r["group"] == "population")
+
+    before = desk_minutes()
+    (ws_points / "access.toml").write_text("[speeds]\nbike = 30.0\n", "utf-8")
+    assert desk_minutes() == pytest.approx(before / 2)

@@ -483,6 +483,8 @@ def plan_locate(
     minutes: Annotated[float | None, typer.Option("--minutes", help="Drempel in minuten.")] = None,
     time_limit: Annotated[float, typer.Option(help="Maximale rekentijd in seconden; daarna de beste "
                                               "oplossing met haar gat.")] = 60.0,
+    capacity: Annotated[bool, typer.Option("--capacity", help="Houd rekening met capacity_per_week van de "
+                                           "locaties (bezoeken per week).")] = False,
     format: FormatOpt = "table",
     output: OutOpt = None,
     workspace: WorkspaceOpt = Path("."),
@@ -491,7 +493,7 @@ def plan_locate(
     """Kies de beste nieuwe locaties tussen de kandidaten, bestaande balies vast (exact, HiGHS)."""
     language = _lang(lang, workspace)
     with Workspace(workspace) as ws:
-        out = core.plan_locate(ws, _registry(), add, objective, weight, mode, minutes, time_limit)
+        out = core.plan_locate(ws, _registry(), add, objective, weight, mode, minutes, time_limit, capacity)
         geometry = ws.geometry(core.latest_year(ws))
     r = out.result
     if format == "gpkg":

@@ -423,10 +423,10 @@ def group_weights(table: pd.DataFrame, registry: Registry, level: str, groups: l
 
 def accessibility(ws: Workspace, registry: Registry, mode: str = "bike", threshold: float | None = None,
                   groups: list[str] | None = None, grid_m: float | None = None) -> AccessResult:
-    from wijkloket.access.distance import MODES, default_settings, demand_points, minutes
+    from wijkloket.access.distance import MODES, demand_points, minutes
     from wijkloket.access.measures import e2sfca, nearest
 
-    settings = default_settings()
+    settings = travel_settings(ws)
     if mode not in MODES:
         raise WijkloketError("error.unknown_mode", mode=mode, known=", ".join(MODES))
     threshold = float(threshold if threshold is not None else settings.thresholds[mode])
@@ -496,6 +496,21 @@ def accessibility(ws: Workspace, registry: Registry, mode: str = "bike", thresho
                      .fetchone()[0])  # type: ignore[index]
     method = "network" if ws.con.execute("SELECT count(*) FROM network_edges").fetchone()[0] else "straight"  # type: ignore[index]
     return AccessResult(out, pts, demand, near, mode, threshold, settings, method, synthetic)
+
+
+def travel_settings(ws: Workspace) -> Any:
+    """Travel assumptions: the built-in ones, with the workspace's own `access.toml` on top."""
+    import tomllib
+
+    from wijkloket.access.distance import settings_with
+
+    own = ws.folder / "access.toml"
+    if not own.exists():
+        return settings_with({})
+    try:
+        return settings_with(tomllib.loads(own.read_text("utf-8")))
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+        raise WijkloketError("error.toml_invalid", file=str(own), detail=str(exc)) from None
 
 
 def _cached_km(ws: Workspace, demand: pd.DataFrame, pts: pd.DataFrame, detour: float) -> np.ndarray:
@@ -637,6 +652,9 @@ class LocateOutcome:
     mode: str
     threshold: float
     synthetic: bool
+    demand: pd.DataFrame | None = None
+    assigned: list[int] | None = None  # per demand point: the row of `points` serving it
+    points: pd.DataFrame | None = None
 
 
 def _plan_inputs(ws: Workspace, registry: Registry, weight: str, mode: str, threshold: float | None
@@ -678,9 +696,10 @@ def _coverage_table(acc: AccessResult, best: np.ndarray, w: np.ndarray, threshol
 
 def plan_locate(ws: Workspace, registry: Registry, add: int = 1, objective: str = "pmedian",
                 weight: str = "population", mode: str = "bike", threshold: float | None = None,
-                time_limit: float | None = 60.0) -> LocateOutcome:
+                time_limit: float | None = 60.0, capacity: bool = False) -> LocateOutcome:
     """Choose `add` new sites among the candidates, existing desks fixed, to minimise weighted travel
-    time (p-median) or maximise the weight within the threshold (MCLP)."""
+    time (p-median) or maximise the weight within the threshold (MCLP). With `capacity`, each site
+    serves at most its `capacity_per_week` visits, demand being the residents' visits per week."""
     from wijkloket.errors import InfeasibleModelError
     from wijkloket.plan.locate import solve_mclp, solve_pmedian
 
@@ -698,7 +717,17 @@ def plan_locate(ws: Workspace, registry: Registry, add: int = 1, objective: str 
     fixed = list(range(len(desk_cols)))
     p = len(desk_cols) + add
     if objective == "pmedian":
-        res = solve_pmedian(dist, p, weights=w, fixed=fixed, time_limit=time_limit)
+        caps = None
+        if capacity:
+            rate = 1 / 3  # visits per resident per year: "once every three years" (the note)
+            if ws.con.execute("SELECT count(*) FROM events WHERE kind = 'visit'").fetchone()[0]:  # type: ignore[index]
+                du = desk_use(ws, "visit")
+                c = du.table[(du.table["level"] == "gemeente") & (du.table["product"] == "top")
+                             & du.table["age_band"].isna() & (du.table["indicator"] == "visits_per_1000")]
+                rate = float(c["value"].mean()) / 1000.0
+            w = w * rate / 52.0  # visits per week
+            caps = pts["capacity_per_week"].to_numpy()[cols].astype(float)
+        res = solve_pmedian(dist, p, weights=w, fixed=fixed, capacities=caps, time_limit=time_limit)
     else:
         res = solve_mclp(dist, p, acc.threshold, weights=w, fixed=fixed, time_limit=time_limit)
     chosen = [int(cols[j]) for j in res.open_sites if j not in fixed]
@@ -707,7 +736,8 @@ def plan_locate(ws: Workspace, registry: Registry, add: int = 1, objective: str 
     return LocateOutcome(res, pts.iloc[chosen], pts.iloc[desk_cols],
                          _coverage_table(acc, before_best, w, acc.threshold, ws),
                          _coverage_table(acc, after_best, w, acc.threshold, ws), objective, weight, mode,
-                         acc.threshold, acc.synthetic)
+                         acc.threshold, acc.synthetic, demand=acc.demand,
+                         assigned=[int(cols[j]) if j >= 0 else -1 for j in res.assignment], points=pts)
 
 
 @dataclass

@@ -34,6 +34,14 @@ def default_settings() -> TravelSettings:
                           {k: float(v) for k, v in raw["thresholds"].items()})
 
 
+def settings_with(overrides: dict[str, Any]) -> TravelSettings:
+    """The defaults with a workspace's own `access.toml` on top (any of its keys)."""
+    base = default_settings()
+    return TravelSettings(float(overrides.get("detour_factor", base.detour_factor)),
+                          {**base.speeds, **{k: float(v) for k, v in overrides.get("speeds", {}).items()}},
+                          {**base.thresholds, **{k: float(v) for k, v in overrides.get("thresholds", {}).items()}})
+
+
 def demand_points(geometry: Any, weights: pd.Series, grid_m: float | None = None) -> pd.DataFrame:
     """Demand points: `area_code`, `x`, `y` (RD New, metres) and `weight`.
 

@@ -226,6 +226,23 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
             gpd.GeoDataFrame(pts.drop(columns=["x", "y"]), geometry=shapely.points(pts["x"], pts["y"]),
                              crs="EPSG:28992").to_file(path, layer=name, driver="GPKG")
             layers.append(name)
+    if out.demand is not None and out.assigned is not None and out.points is not None:
+        d = out.demand
+        ok = np.array(out.assigned) >= 0
+        j = np.array(out.assigned)[ok]
+        px, py = out.points["x"].to_numpy()[j], out.points["y"].to_numpy()[j]
+        lines = shapely.linestrings(np.stack([np.stack([d["x"].to_numpy()[ok], px], axis=1),
+                                              np.stack([d["y"].to_numpy()[ok], py], axis=1)], axis=2))
+        gpd.GeoDataFrame({"area_code": d["area_code"].to_numpy()[ok], "site": out.points["name"].to_numpy()[j]},
+                         geometry=lines, crs="EPSG:28992").to_file(path, layer="assignment", driver="GPKG")
+        layers.append("assignment")
+        if geometry is not None:
+            areas = geometry[geometry["area_code"].isin(set(d["area_code"]))][["area_code", "geometry"]]
+            site = pd.Series(out.points["name"].to_numpy()[j], index=d["area_code"].to_numpy()[ok])
+            areas = areas.assign(site=areas["area_code"].map(site.groupby(level=0).first()))
+            gpd.GeoDataFrame(areas, geometry="geometry", crs="EPSG:28992").to_file(path, layer="areas",
+                                                                                   driver="GPKG")
+            layers.append("areas")
     summary = out.before.merge(out.after, on=["level", "area"], suffixes=("_now", "_new"))
     summary.to_csv(path.with_suffix(".csv"), index=False)
     return layers

@@ -220,6 +220,8 @@ class Workspace:
             sid = self._insert_source(path, sha, kind, dataset, "gemeente", None, 0, 0, 0, "buurt/wijk", 0,
                                       "personal", prep.synthetic, {})
             # Pass 1: every accepted event, one row per area it falls in (split by address shares).
+            # Row order does not matter here, and not keeping it lets DuckDB insert in parallel.
+            self.con.execute("SET preserve_insertion_order = false")
             self.con.execute(f"""
                 INSERT INTO events
                 SELECT {sid}, '{kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
@@ -228,6 +230,7 @@ class Workspace:
                 JOIN postcodes p ON p.kind = c.lookup
                      AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
                 WHERE c.reason = ''""")
+            self.con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
             # Duplicates in the file (same fingerprint again) and events imported before.
             self.con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _dups AS
