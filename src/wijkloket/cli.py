@@ -55,6 +55,17 @@ def _lang(lang: str | None, workspace: Path | None = None) -> str:
     return "nl"
 
 
+def _emit_csv(frame: pd.DataFrame, output: Path | None, lang: str) -> None:
+    """Tidy CSV to a file (and say so) or to standard output."""
+    from wijkloket.report import exports
+
+    if output:
+        exports.write_csv(frame, output)
+        _say("cli.written", lang, file=str(output), n=len(frame))
+    else:
+        frame.to_csv(sys.stdout, index=False)
+
+
 def _registry() -> Registry:
     return load_registry()
 
@@ -243,11 +254,7 @@ def _desk_command(kind: str, level: str, format: str, output: Path | None, min_c
             table = table[table["level"].isin([level, "gemeente"])]
         frame = table.assign(synthetic=result.synthetic, population_year=result.population_year)
         if format == "csv":
-            if output:
-                exports.write_csv(frame, output)
-                _say("cli.written", language, file=str(output), n=len(frame))
-            else:
-                frame.to_csv(sys.stdout, index=False)
+            _emit_csv(frame, output, language)
             return
         if format in ("xlsx", "gpkg") and output is None:
             raise WijkloketError("error.output_needed", format=format)
@@ -362,11 +369,7 @@ def access(
         frame = table.assign(mode=res.mode, threshold_minutes=res.threshold, method=res.method,
                              synthetic=res.synthetic)
         if format == "csv":
-            if output:
-                exports.write_csv(frame, output)
-                _say("cli.written", language, file=str(output), n=len(frame))
-            else:
-                frame.to_csv(sys.stdout, index=False)
+            _emit_csv(frame, output, language)
             return
         if format in ("xlsx", "gpkg") and output is None:
             raise WijkloketError("error.output_needed", format=format)
@@ -426,17 +429,13 @@ def plan_options(
     lang: LangOpt = None,
 ) -> None:
     """Kosten en bereik per optie: wijkloket, mobiel loket, huisbezoek, extra IDO-uren, zichtbaarheid."""
-    from wijkloket.report import exports
 
     language = _lang(lang, workspace)
     with Workspace(workspace) as ws:
         res = core.plan_options(ws, _registry(), scenarios, language)
     frame = res.table.assign(synthetic=res.synthetic)
     if format == "csv":
-        if output:
-            exports.write_csv(frame, output)
-        else:
-            frame.to_csv(sys.stdout, index=False)
+        _emit_csv(frame, output, language)
         return
     if format == "xlsx":
         if output is None:
@@ -697,12 +696,7 @@ def profile(
         if level != "all" and level != "gemeente":
             table = table[table["level"].isin([level, "gemeente"])]
         if format == "csv":
-            frame = exports.tidy(table, result.year, synthetic)
-            if output:
-                exports.write_csv(frame, output)
-                _say("cli.written", language, file=str(output), n=len(frame))
-            else:
-                frame.to_csv(sys.stdout, index=False)
+            _emit_csv(exports.tidy(table, result.year, synthetic), output, language)
             return
         if format in ("xlsx", "gpkg") and output is None:
             raise WijkloketError("error.output_needed", format=format)

@@ -451,9 +451,10 @@ def accessibility(ws: Workspace, registry: Registry, mode: str = "bike", thresho
     near: dict[str, np.ndarray] = {}
     # Per demand point, each group's weight: the area's group count spread like its population.
     share_of_area = demand["weight"] / demand.groupby("area_code")["weight"].transform("sum")
-    dmap = (ws.districts() if ws.districts() is not None else
-            pd.DataFrame({"area_code": weights.index, "district_code": weights.index, "district": weights.index}))
-    dmap = dmap.set_index("area_code")
+    own = ws.districts()
+    if own is None:
+        own = pd.DataFrame({"area_code": weights.index, "district_code": weights.index, "district": weights.index})
+    dmap = own.set_index("area_code")
     names = t[t["level"].isin([base_level, "district", "gemeente"])].drop_duplicates("area_code").set_index(
         "area_code")["area_name"]
     key_of = {"district": demand["area_code"].map(dmap["district_code"]),
@@ -594,7 +595,7 @@ def simulate_points(ws: Workspace, out_dir: Path, seed: int = 7) -> Path:
     dens = t[(t["level"] == "wijk") & (t["indicator"] == "density")].set_index("area_code")["value"]
     geo = geo[(geo["level"] == "wijk") & geo["area_code"].isin(wijk.index)].set_index("area_code")
     rng = np.random.default_rng(seed)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
 
     def at(code: str, jitter: float = 150.0) -> tuple[float, float]:
         p = geo.loc[code, "geometry"].representative_point()

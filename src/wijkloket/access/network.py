@@ -92,7 +92,8 @@ def _graphml(path: Path, to_rd: Transformer) -> tuple[pd.DataFrame, pd.DataFrame
         s, t = index[e.get("source", "")], index[e.get("target", "")]
         a.append(s)
         b.append(t)
-        m.append(float(d["length"]) if d.get("length") else float(np.hypot(x[s] - x[t], y[s] - y[t])))
+        length = d.get("length")
+        m.append(float(length) if length else float(np.hypot(x[s] - x[t], y[s] - y[t])))
     return pd.DataFrame({"node": ids, "x": x, "y": y}), pd.DataFrame({"a": a, "b": b, "metres": m})
 
 

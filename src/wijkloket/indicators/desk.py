@@ -123,7 +123,7 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
                                     "suppressed": total_status.to_numpy()})
                 counts = pd.concat([long, tot], ignore_index=True)
                 counts["level"] = level
-                counts["year"] = int(year)  # type: ignore[call-overload]
+                counts["year"] = int(year)
                 pop = counts["area_code"].map(res["total"])
                 out = _derived(counts, pop, city_total, city_res, kind, total_name)
                 out["area_name"] = out["area_code"].map(name_of)
@@ -147,7 +147,7 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
                                 value=1000.0 * long["numerator"] / long["denominator"].where(long["denominator"] > 0)),
                 ], ignore_index=True)
                 both["level"] = level
-                both["year"] = int(year)  # type: ignore[call-overload]
+                both["year"] = int(year)
                 both["product"] = total_name
                 both["area_name"] = both["area_code"].map(name_of)
                 both["district"] = both["area_code"].map(district_of)
@@ -166,7 +166,7 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
                 long["suppressed"] = status.stack(future_stack=True).to_numpy()
                 long["indicator"] = long["status"].map({"no_show": "no_shows", "cancelled": "cancellations"})
                 long = long.drop(columns="status").assign(
-                    level=level, year=int(year), product=total_name,  # type: ignore[call-overload]
+                    level=level, year=int(year), product=total_name,
                     numerator=long["value"], denominator=np.nan, age_band=None)
                 long["area_name"] = long["area_code"].map(name_of)
                 long["district"] = long["area_code"].map(district_of)

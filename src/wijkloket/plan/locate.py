@@ -6,9 +6,11 @@ desks); `p` counts ALL open sites, fixed ones included.
 
 * `solve_pmedian` uses the radius formulation of Elloumi (2010), "A tighter formulation of the
   p-median problem", J Comb Optim 19:69-83 (also Cornuejols, Nemhauser & Wolsey 1980), written in
-  a telescoped, sparse form, with rows reduced by valid arguments only and a greedy + vertex
-  substitution (Teitz & Bart 1968) start handed to HiGHS. With capacities it falls back to the
-  classic assignment formulation with capacity rows (ReVelle & Swain 1970).
+  a telescoped, sparse form. Rows exist only up to the distances that can matter: first grown
+  until the LP relaxation equals the full one, then, if the MIP optimum passes a cap, grown and
+  re-solved (after Garcia, Labbe & Marin 2011). A greedy + vertex substitution (Teitz & Bart
+  1968) start is handed to HiGHS. Every answer is checked on the full matrix. With capacities
+  the classic assignment formulation with capacity rows is used (ReVelle & Swain 1970).
 * `solve_mclp` is the maximal covering location problem of Church & ReVelle (1974).
 * `solve_pmedian_textbook` is the classic binary assignment model (x_ij <= y_j), kept as the
   independent reference and baseline.
@@ -463,7 +465,9 @@ def solve_pmedian(dist: np.ndarray, p: int, weights: np.ndarray | None = None,
     Uncapacitated: the radius formulation of Elloumi (2010), J Comb Optim 19:69-83 (see
     `_RadiusModel`), started from greedy + vertex substitution. With `capacities` (one per
     candidate, in the units of `weights`; demand may be split over sites): the classic assignment
-    formulation with capacity rows. Unreachable pairs are `inf` in `dist`.
+    formulation with capacity rows. Unreachable pairs are `inf` in `dist`. `weights` default to
+    1; `threads` is passed to HiGHS. On `time_limit` (seconds, for the whole call) the best
+    solution found is returned with status "time_limit" and its proven gap; this never raises.
     """
     start = time.perf_counter()
     d, w, fx = _check_inputs(dist, p, weights, fixed, min_p=1)

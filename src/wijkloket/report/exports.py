@@ -133,13 +133,18 @@ def desk_wide(frame: pd.DataFrame, level: str, year: int | None = None) -> pd.Da
     return out
 
 
-def write_desk_xlsx(frame: pd.DataFrame, path: Path) -> None:
+def write_levels_xlsx(frame: pd.DataFrame, path: Path, wide_of: Any) -> None:
+    """A sheet per level (`wide_of(frame, level)`) and the tidy table."""
     _writing(path)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for level in ("gemeente", "district", "wijk", "buurt"):
             if (frame["level"] == level).any():
-                desk_wide(frame, level).to_excel(xl, sheet_name=level, index=False)
+                wide_of(frame, level).to_excel(xl, sheet_name=level, index=False)
         frame.to_excel(xl, sheet_name="tidy", index=False)
+
+
+def write_desk_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    write_levels_xlsx(frame, path, desk_wide)
 
 
 def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None, path: Path,
@@ -148,7 +153,6 @@ def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame 
     latest = int(frame["year"].max())
     shaped = frame[frame["year"] == latest].copy()
     table = shaped[shaped["product"].isin(["top", "all"]) & shaped["age_band"].isna()]
-    table = table.rename(columns={"area_name": "area_name"})
     return write_gpkg(
         table.assign(index_city=float("nan")), geometry, districts, path, year)
 
@@ -164,12 +168,7 @@ def access_wide(frame: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 def write_access_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    _writing(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for level in ("gemeente", "district", "wijk", "buurt"):
-            if (frame["level"] == level).any():
-                access_wide(frame, level).to_excel(xl, sheet_name=level, index=False)
-        frame.to_excel(xl, sheet_name="tidy", index=False)
+    write_levels_xlsx(frame, path, access_wide)
 
 
 def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: pd.DataFrame | None,

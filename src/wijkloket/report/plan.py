@@ -35,7 +35,7 @@ def _points_map(ctx: ReportContext, acc: Any, chosen: pd.DataFrame | None) -> by
     for kind, (marker, colour, size) in MARKERS.items():
         p = acc.points[acc.points["kind"] == kind]
         if len(p):
-            edge = {} if marker == "x" else {"edgecolors": "white", "linewidths": 0.5}
+            edge: dict[str, Any] = {} if marker == "x" else {"edgecolors": "white", "linewidths": 0.5}
             ax.scatter(p["x"], p["y"], marker=marker, c=colour, s=size, label=ctx.tr("kind." + kind), zorder=3,
                        **edge)
     if chosen is not None and len(chosen):

@@ -320,7 +320,7 @@ class Workspace:
             return AddOutcome("added", sid), imp
 
         try:
-            return self._transaction(work)  # type: ignore[no-any-return]
+            return self._transaction(work)
         finally:
             prep.close(self.con)
 
@@ -346,7 +346,7 @@ class Workspace:
             self.con.unregister("_pts")
             return AddOutcome("replaced" if old is not None else "added", sid, int(old[0]) if old else None)
 
-        return self._transaction(work)  # type: ignore[no-any-return]
+        return self._transaction(work)
 
     def points(self) -> pd.DataFrame:
         return self.con.execute("SELECT point_id, name, kind, x, y, hours_per_week, capacity_per_week, annual_cost, "
