@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,7 @@ from scipy.optimize import linprog
 
 from wijkloket.config import data_dir
 from wijkloket.errors import InfeasibleModelError, InputFileError
-from wijkloket.i18n import catalogue
+from wijkloket.plan import locate
 from wijkloket.plan.locate import (
     LocateResult,
     solve_mclp,
@@ -31,21 +28,6 @@ from wijkloket.plan.orlib import read_orlib
 OPTIMA = {"pmed1": 5819, "pmed5": 1355, "pmed10": 1255, "pmed20": 1789, "pmed30": 1989,
           "pmed34": 3013, "pmed35": 10400, "pmed36": 9934, "pmed37": 5057, "pmed38": 11060,
           "pmed39": 9423, "pmed40": 5128}
-
-
-def _plan_messages() -> dict[str, dict[str, str]]:
-    text = resources.files("wijkloket.data").joinpath("messages_plan.toml").read_text("utf-8")
-    return {f"error.{k}": v for k, v in tomllib.loads(text)["error"].items()}
-
-
-@pytest.fixture(autouse=True)
-def plan_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The plan texts live in messages_plan.toml until merged into messages.toml; make them
-    available either way (a no-op once merged)."""
-    cat = catalogue()
-    for key, entry in _plan_messages().items():
-        if key not in cat:
-            monkeypatch.setitem(cat, key, entry)
 
 
 @pytest.fixture(scope="module")
@@ -192,13 +174,6 @@ def test_read_orlib_missing_file(tmp_path: Path) -> None:
     assert info.value.key == "error.file_missing"
 
 
-def test_plan_messages_complete() -> None:
-    for key, entry in _plan_messages().items():
-        assert set(entry) == {"nl", "en"}, key
-        fields = [set(re.findall(r"{(\w+)}", entry[lang])) for lang in ("nl", "en")]
-        assert fields[0] == fields[1], key
-
-
 # ---------------------------------------------------------------------------------------------
 # p-median on OR-Library
 
@@ -276,6 +251,32 @@ def test_pmedian_with_unreachable_pairs(seed: int) -> None:
             res = solve_pmedian(d, p, weights=w)
             check_consistent(res, d, w, p)
             assert res.objective == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("grow_lp", [True, False])
+def test_pmedian_exact_from_poor_start(monkeypatch: pytest.MonkeyPatch, grow_lp: bool) -> None:
+    """A bad start leaves the row caps of the relaxed radius model far too low: the row
+    generation on the LP (and, with that switched off, the re-solved MIP) must still end at the
+    optimum."""
+
+    def far_sites(d: np.ndarray, w: np.ndarray, p: int, fixed: list[int]) -> list[int]:
+        free = [j for j in range(d.shape[1]) if j not in fixed]
+        order = np.argsort(-(w @ d)[free])
+        return list(fixed) + [free[k] for k in order[: p - len(fixed)]]
+
+    monkeypatch.setattr(locate, "_greedy_pmedian", far_sites)
+    monkeypatch.setattr(locate, "_interchange", lambda d, w, sites, fixed, deadline: sites)
+    if not grow_lp:
+        monkeypatch.setattr(locate._RadiusModel, "grow_for_lp", lambda self, y: None)
+    for seed in range(8):
+        rng = np.random.default_rng(5000 + seed)
+        n, m, p = int(rng.integers(8, 40)), int(rng.integers(5, 14)), int(rng.integers(1, 4))
+        d, w = random_instance(rng, n, m, integer=seed % 2 == 0)
+        fixed = [int(rng.integers(0, m))] if seed % 3 == 0 and p >= 2 else []
+        res = solve_pmedian(d, p, weights=w, fixed=fixed)
+        check_consistent(res, d, w, p)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(brute_pmedian(d, w, p, fixed), rel=1e-9, abs=1e-9)
 
 
 def test_pmedian_all_sites_and_fixed_only() -> None:
