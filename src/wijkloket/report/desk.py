@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import matplotlib
@@ -14,7 +13,7 @@ from markupsafe import Markup, escape  # noqa: E402
 
 from wijkloket.i18n import fmt_number  # noqa: E402
 from wijkloket.report.html import ReportContext, Section, png_img  # noqa: E402
-from wijkloket.report.maps import choropleth_png  # noqa: E402
+from wijkloket.report.maps import choropleth_png, fig_png  # noqa: E402
 
 PRODUCT_COLOURS = {"passport": "#1b6ca8", "id_card": "#5aa0d8", "driving_licence": "#e08214",
                    "brp_extract": "#7f3b08", "declaration": "#8073ac", "collect_document": "#a6cee3",
@@ -37,10 +36,7 @@ def _trend_png(city: pd.DataFrame, ctx: ReportContext, noun: str, products: list
     ax.spines[["top", "right"]].set_visible(False)
     if ctx.synthetic:
         fig.text(0.01, 0.01, ctx.tr("report.synthetic_short").upper(), fontsize=8, color="#b35806")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig_png(fig)
 
 
 def _age_png(city: pd.DataFrame, ctx: ReportContext, year: int) -> bytes | None:
@@ -52,10 +48,7 @@ def _age_png(city: pd.DataFrame, ctx: ReportContext, year: int) -> bytes | None:
     ax.set_ylabel(ctx.tr("report.axis_per_1000"))
     ax.set_xlabel(ctx.tr("report.axis_age"))
     ax.spines[["top", "right"]].set_visible(False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig_png(fig)
 
 
 def _district_table(res: Any, ctx: ReportContext, indicators: list[str], year: int) -> str:

@@ -14,6 +14,14 @@ import pandas as pd  # noqa: E402
 from wijkloket.i18n import fmt_number  # noqa: E402
 
 
+def fig_png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (closed afterwards, so figures do not pile up)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def choropleth_png(
     areas: Any,
     values: pd.Series,
@@ -52,7 +60,4 @@ def choropleth_png(
     ax.set_axis_off()
     if footnote:
         fig.text(0.01, 0.01, footnote, fontsize=7, color="#555555")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig_png(fig)

@@ -3,7 +3,6 @@ locations (question 6)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import matplotlib
@@ -15,6 +14,7 @@ from markupsafe import Markup, escape  # noqa: E402
 
 from wijkloket.i18n import fmt_number  # noqa: E402
 from wijkloket.report.html import ReportContext, Section, png_img  # noqa: E402
+from wijkloket.report.maps import fig_png  # noqa: E402
 
 MARKERS = {"desk": ("s", "#b2182b", 90), "library_ido": ("o", "#2166ac", 50),
            "community_centre": ("^", "#1b7837", 40),
@@ -48,10 +48,7 @@ def _points_map(ctx: ReportContext, acc: Any, chosen: pd.DataFrame | None) -> by
     ax.set_axis_off()
     if ctx.synthetic:
         fig.text(0.01, 0.01, ctx.tr("report.synthetic_short").upper(), fontsize=8, color="#b35806")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig_png(fig)
 
 
 def section_access(ctx: ReportContext) -> Section | None:
