@@ -370,6 +370,7 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                CASE WHEN ts IS NULL THEN 'bad_date'
                     WHEN product IS NULL THEN 'unknown_product'
                     WHEN status IS NULL THEN 'unknown_status'
+                    WHEN lookup = 'pc6' THEN ''  -- an exact match in the table: a valid postcode
                     WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
                          OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
                     WHEN lookup IS NULL THEN 'postcode_outside'

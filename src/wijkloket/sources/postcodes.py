@@ -100,6 +100,7 @@ def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) ->
         CREATE OR REPLACE TEMP TABLE _pc AS
         SELECT pc, area, n, syn,
                CASE WHEN NOT (regexp_full_match(pc, '{PC6[1:-1]}') OR regexp_full_match(pc, '{PC4[1:-1]}'))
+                         OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS')  -- letter pairs PostNL does not issue
                         THEN 'invalid_postcode'
                     WHEN NOT regexp_full_match(area, '{area_re}') THEN 'invalid_code'
                     WHEN gm <> ? THEN 'other_gemeente'

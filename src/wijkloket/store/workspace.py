@@ -222,6 +222,10 @@ class Workspace:
             # Pass 1: every accepted event, one row per area it falls in (split by address shares).
             # Row order does not matter here, and not keeping it lets DuckDB insert in parallel.
             self.con.execute("SET preserve_insertion_order = false")
+            # DuckDB cannot estimate a CSV's size before reading it (it guesses ~40 rows) and would
+            # build its hash tables on the file; the joins are written with the small lookup tables
+            # on the build side, so keep them as written (10M rows: 18 s -> 8 s, no spilling).
+            self.con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
             self.con.execute(f"""
                 INSERT INTO events
                 SELECT {sid}, '{kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
@@ -231,6 +235,7 @@ class Workspace:
                      AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
                 WHERE c.reason = ''""")
             self.con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
+            self.con.execute("RESET disabled_optimizers")
             # Duplicates in the file (same fingerprint again) and events imported before.
             self.con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _dups AS
@@ -255,9 +260,11 @@ class Workspace:
                       AND rowid NOT IN (SELECT min(rowid) FROM events WHERE source_id = {sid}
                                         AND fingerprint IN (SELECT fp FROM _dups WHERE NOT existing)
                                         GROUP BY fingerprint, area_code)""")
+            self.con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
             # Pass 2 (numbered): the rejected rows, with their record numbers; the accepted events
             # are counted in the store (the weights of one event's areas add up to 1).
             rejected_rows, problems, unknown, local, span = rejected_details(self.con, prep, dup_counts)
+            self.con.execute("RESET disabled_optimizers")
             kept = self.con.execute(
                 f"SELECT round(coalesce(sum(weight), 0)), min(event_date)::VARCHAR, max(event_date)::VARCHAR "
                 f"FROM events WHERE source_id = {sid}").fetchone()
@@ -322,6 +329,7 @@ class Workspace:
         try:
             return self._transaction(work)
         finally:
+            self.con.execute("RESET disabled_optimizers")
             prep.close(self.con)
 
     def add_points(self, table: pd.DataFrame, path: Path, sha: str, synthetic: bool) -> AddOutcome:
