@@ -269,7 +269,7 @@ class Prepared:
     bsn_cols: list[str]
     synthetic: bool
     select: str  # SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp, raw
-    rejected_select: str  # the same with the record number, only rejected rows, with their original cells
+    rejected_select: str  # SQL that finds the rejected rows with their record numbers and original cells
 
     def close(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.temp is not None:
@@ -339,12 +339,14 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
     secret_sql = "'" + secret.replace("'", "''") + "'"
     kind_sql = "'" + kind + "'"
 
-    def select(with_rid: bool) -> str:
-        raw_cols = "".join(f", {_quote(c)} AS {_quote('_k' + str(i))}" for i, c in enumerate(keep_cols))
+    # The mapped columns as read: a row's reason and fingerprint depend on these alone, which lets the
+    # rejected rows be found again by their contents in a cheap numbered read.
+    mapped_raw = "".join(f", {q[r]} AS {_quote('_m_' + r)}" for r in role)
+
+    def select() -> str:
         return f"""
         WITH raw AS (
-            SELECT {'row_number() OVER () AS rid,' if with_rid else ''}
-                   try_strptime({date_text}, {fmts!r}) AS ts,
+            SELECT try_strptime({date_text}, {fmts!r}) AS ts,
                    lower(trim({q['product']})) AS prod_key,
                    upper(replace(replace(replace(coalesce({q['postcode']}, ''), ' ', ''), '-', ''), '.', '')) AS pc,
                    {status_key} AS st_key,
@@ -352,7 +354,7 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                    {birth_expr} AS birth,
                    {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
                    {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
-                   {raw_cols if with_rid else ''}
+                   {mapped_raw}
             FROM {source}),
         j AS (
             SELECT r.*, pr.product,
@@ -389,11 +391,15 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
             synthetic = synthetic or bool(con.execute(
                 f"SELECT bool_or(lower(trim({_quote(c)})) IN ('ja', 'yes', 'true', '1')) FROM "
                 f"(SELECT {_quote(c)} FROM {source} LIMIT 1000)").fetchone()[0])  # type: ignore[index]
-    fields = ", ".join(("''" if c in blank else _quote("_k" + str(keep_cols.index(c)))) + f" AS {_quote(c)}"
-                       for c in cols)
-    rejected = f"SELECT {fields}, reason, rid, fp::VARCHAR AS fp, ts::DATE::VARCHAR AS day FROM ({select(True)})"
+    fields_r = ", ".join(("''" if c in blank else "r." + _quote(c)) + f" AS {_quote(c)}" for c in cols)
+    on = " AND ".join(f"r.{q[r]} IS NOT DISTINCT FROM k.{_quote('_m_' + r)}" for r in role)
+    keys = ", ".join(_quote("_m_" + r) for r in role)
+    rejected = (f"CREATE OR REPLACE TEMP TABLE _rk AS SELECT DISTINCT {keys}, reason, {{fp}} AS fp, "
+                f"ts::DATE::VARCHAR AS day FROM ({select()}) WHERE {{where}};\n"
+                f"WITH r AS (SELECT row_number() OVER () AS rid, * FROM {source}) "
+                f"SELECT {fields_r}, k.reason, r.rid, k.fp, k.day FROM r JOIN _rk k ON {on}")
     return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, blank, keep_cols, dropped,
-                    bsn_cols, synthetic, select(False), rejected)
+                    bsn_cols, synthetic, select(), rejected)
 
 
 def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts: tuple[int, int]
@@ -402,8 +408,14 @@ def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts:
     identifying cells blanked. Returns them, the first problems, unknown product names, the count
     per reason, and the dates that rejected rows with a readable date add to the period."""
     has_dups = bool(dup_counts[0] or dup_counts[1])
-    where = "reason <> '' OR fp IN (SELECT fp::VARCHAR FROM _dups)" if has_dups else "reason <> ''"
-    frame = con.execute(f"SELECT * FROM ({prep.rejected_select}) WHERE {where}").df()
+    where = "reason <> '' OR fp IN (SELECT fp FROM _dups)" if has_dups else "reason <> ''"
+    # Two reads: a parallel one finds the distinct contents of the rejected rows, a numbered one
+    # (serial, but only reading and comparing) finds where they are in the file.
+    make_keys, numbered = prep.rejected_select.split(";\n")
+    # The fingerprint (an md5 per row) is only needed to find duplicates.
+    con.execute(make_keys.replace("{where}", where).replace("{fp}", "fp::VARCHAR" if has_dups else "NULL"))
+    frame = con.execute(numbered).df()
+    con.execute("DROP TABLE IF EXISTS _rk")
     if has_dups:
         # The first occurrence of a fingerprint is accepted, unless it was imported before.
         existing = set(con.execute("SELECT fp::VARCHAR AS fp FROM _dups WHERE existing").df()["fp"])
