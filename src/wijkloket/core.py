@@ -403,6 +403,7 @@ class AccessResult:
     table: pd.DataFrame  # level, area_code, area_name, district, group, kind, indicator, value
     points: pd.DataFrame
     demand: pd.DataFrame  # demand points with area_code, x, y, weight (population)
+    minutes: np.ndarray  # demand points x points
     nearest: dict[str, np.ndarray]  # kind -> minutes to the nearest point per demand point
     mode: str
     threshold: float
@@ -496,7 +497,7 @@ def accessibility(ws: Workspace, registry: Registry, mode: str = "bike", thresho
     synthetic = bool(ws.con.execute("SELECT coalesce(bool_or(synthetic), false) FROM sources WHERE kind = 'points'")
                      .fetchone()[0])  # type: ignore[index]
     method = "network" if ws.con.execute("SELECT count(*) FROM network_edges").fetchone()[0] else "straight"  # type: ignore[index]
-    return AccessResult(out, pts, demand, near, mode, threshold, settings, method, synthetic)
+    return AccessResult(out, pts, demand, mins, near, mode, threshold, settings, method, synthetic)
 
 
 def travel_settings(ws: Workspace) -> Any:
@@ -661,10 +662,7 @@ class LocateOutcome:
 def _plan_inputs(ws: Workspace, registry: Registry, weight: str, mode: str, threshold: float | None
                  ) -> tuple[AccessResult, np.ndarray, pd.DataFrame, np.ndarray]:
     acc = accessibility(ws, registry, mode, threshold, groups=sorted({"population", weight}))
-    from wijkloket.access.distance import minutes
-
-    km = _cached_km(ws, acc.demand, acc.points, acc.settings.detour_factor)
-    mins = minutes(km, acc.settings.speeds[mode])
+    mins = acc.minutes
     prof = district_profile(ws, registry)
     base_level = "buurt" if (prof.table["level"] == "buurt").any() else "wijk"
     w_area = group_weights(prof.table, registry, base_level, [weight])[weight]
@@ -782,9 +780,7 @@ def plan_options(ws: Workspace, registry: Registry, scenarios: Path | None = Non
     groups = ["population"] + [i.id for i in registry.indicators.values() if i.key and i.id in have
                                and i.kind in ("share", "rate") and i.base == "population"]
     acc = accessibility(ws, registry, mode, threshold, groups)
-    from wijkloket.access.distance import minutes
-
-    mins = minutes(_cached_km(ws, acc.demand, acc.points, acc.settings.detour_factor), acc.settings.speeds[mode])
+    mins = acc.minutes
     pts = acc.points
     base_level = "buurt" if (prof.table["level"] == "buurt").any() else "wijk"
     gw = group_weights(prof.table, registry, base_level, groups)

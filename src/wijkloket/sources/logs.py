@@ -97,7 +97,7 @@ def load_mapping(path: Path) -> Mapping:
 
 @dataclass
 class LogImport:
-    """What the import did; the checked rows wait in the temp table `_checked` (reason '' = accepted)."""
+    """What the import of one export did."""
 
     rows_read: int
     rows_accepted: int
@@ -110,7 +110,6 @@ class LogImport:
     encoding: str
     synthetic: bool
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
-    header_offset: int = 2
     overlaps: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -263,8 +262,6 @@ class Prepared:
     encoding: str
     offset: int
     temp: Path | None
-    blank: list[str]
-    keep_cols: list[str]
     dropped: list[str]
     bsn_cols: list[str]
     synthetic: bool
@@ -307,7 +304,6 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
             bsn_cols.append(c)
     blank = sorted({c for c in cols if c.strip().lower() in ident_names or c in bsn_cols}
                    | {role[r] for r in IDENTIFYING_ROLES if r in role})
-    keep_cols = [c for c in cols if c not in blank]
 
     syn = synonyms()
     products = {**{k.lower(): v for k, v in syn["products"].items()}, **mapping.products}
@@ -398,7 +394,7 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                 f"ts::DATE::VARCHAR AS day FROM ({select()}) WHERE {{where}};\n"
                 f"WITH r AS (SELECT row_number() OVER () AS rid, * FROM {source}) "
                 f"SELECT {fields_r}, k.reason, r.rid, k.fp, k.day FROM r JOIN _rk k ON {on}")
-    return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, blank, keep_cols, dropped,
+    return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, dropped,
                     bsn_cols, synthetic, select(), rejected)
 
 

@@ -184,7 +184,6 @@ class Workspace:
         def work() -> AddOutcome:
             if old is not None:
                 self._delete(int(old[0]))
-                self.con.execute("DELETE FROM postcodes WHERE source_id = ?", [int(old[0])])
             levels = ",".join(sorted({"buurt" if c.startswith("BU") else "wijk" for c in result.table["area_code"]}))
             sid = self._insert_source(
                 path, sha, "postcodes", "Postcode naar buurt/wijk", "CBS" if result.layout == "cbs_pc6hnr"
@@ -284,7 +283,6 @@ class Workspace:
                 first_problems=problems, unknown_products=unknown, columns_dropped=prep.dropped,
                 bsn_columns=prep.bsn_cols, period=period,
                 encoding=prep.encoding, synthetic=prep.synthetic, rejected_rows=rejected_rows,
-                header_offset=prep.offset - 1,
             )
             bad = sum(v for k, v in reasons.items() if not k.startswith("duplicate"))
             if bad > max_rejected / 100.0 * n:
