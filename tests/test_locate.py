@@ -16,6 +16,7 @@ from scipy.optimize import linprog
 
 from wijkloket.config import data_dir
 from wijkloket.errors import InfeasibleModelError, InputFileError
+from wijkloket.i18n import render_error
 from wijkloket.plan import locate
 from wijkloket.plan.locate import (
     LocateResult,
@@ -162,16 +163,16 @@ def test_read_orlib_bad_input(tmp_path: Path, text: str, line: int, part: str) -
     f.write_text(text)
     with pytest.raises(InputFileError) as info:
         read_orlib(f)
-    assert info.value.key == "error.orlib_invalid"
+    assert info.value.code == "error.orlib_invalid"
     assert info.value.params["line"] == line
     assert part in info.value.params["detail"]
-    assert str(f) in info.value.render("nl") and str(f) in info.value.render("en")
+    assert str(f) in render_error(info.value, "nl") and str(f) in render_error(info.value, "en")
 
 
 def test_read_orlib_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as info:
         read_orlib(tmp_path / "nope.txt")
-    assert info.value.key == "error.file_missing"
+    assert info.value.code == "error.file_missing"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def test_pmedian_with_unreachable_pairs(seed: int) -> None:
         if math.isinf(expected):
             with pytest.raises(InfeasibleModelError) as info:
                 solve_pmedian(d, p, weights=w)
-            assert info.value.key == "error.plan_no_solution"
+            assert info.value.code == "error.plan_no_solution"
         else:
             res = solve_pmedian(d, p, weights=w)
             check_consistent(res, d, w, p)
@@ -321,9 +322,9 @@ def test_capacity_short_raises() -> None:
     d = np.ones((4, 3))
     with pytest.raises(InfeasibleModelError) as info:
         solve_pmedian(d, 2, weights=np.array([1.0, 2, 3, 4]), capacities=np.array([3, 4, 5.0]))
-    assert info.value.key == "error.plan_capacity_short"
+    assert info.value.code == "error.plan_capacity_short"
     assert info.value.params["short"] == "1"
-    assert "10" in info.value.render("nl") and "9" in info.value.render("en")
+    assert "10" in render_error(info.value, "nl") and "9" in render_error(info.value, "en")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,9 +369,9 @@ def test_infeasible_site_count(p: int, fixed: list[int]) -> None:
     d = np.arange(20, dtype=float).reshape(4, 5)
     with pytest.raises(InfeasibleModelError) as info:
         solve_pmedian(d, p, fixed=fixed)
-    assert info.value.key == "error.plan_infeasible_sites"
+    assert info.value.code == "error.plan_infeasible_sites"
     assert info.value.params["candidates"] == 5
-    assert info.value.render("nl") and info.value.render("en")
+    assert render_error(info.value, "nl") and render_error(info.value, "en")
 
 
 def test_infeasible_site_count_mclp_and_textbook() -> None:
@@ -387,8 +388,8 @@ def test_unreachable_demand_point() -> None:
     d = np.array([[1.0, 2.0], [np.inf, np.inf]])
     with pytest.raises(InfeasibleModelError) as info:
         solve_pmedian(d, 1)
-    assert info.value.key == "error.plan_unreachable"
-    assert info.value.render("nl") and info.value.render("en")
+    assert info.value.code == "error.plan_unreachable"
+    assert render_error(info.value, "nl") and render_error(info.value, "en")
 
 
 def test_bad_arguments() -> None:

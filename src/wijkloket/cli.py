@@ -16,7 +16,7 @@ from rich.table import Table
 from wijkloket import core
 from wijkloket.config import data_dir, load_settings
 from wijkloket.errors import InputFileError, WijkloketError
-from wijkloket.i18n import check_lang, decimals_for, fmt_number, t, unit_label
+from wijkloket.i18n import check_lang, decimals_for, fmt_number, render_error, t, unit_label
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Registry, load_registry
 from wijkloket.store.workspace import Workspace
@@ -836,9 +836,9 @@ def main() -> None:
         app()
     except WijkloketError as exc:
         lang = "en" if "--lang" in sys.argv and "en" in sys.argv else "nl"
-        err.print(f"[bold red]{t('cli.error', lang)}[/] {escape(exc.render(lang))}", highlight=False,
+        err.print(f"[bold red]{t('cli.error', lang)}[/] {escape(render_error(exc, lang))}", highlight=False,
                   soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
 

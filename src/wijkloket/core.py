@@ -250,7 +250,7 @@ def add_log(ws: Workspace, path: Path, mapping_path: Path, kind: str, sheet: str
     try:
         outcome, imp = ws.add_log(kind, path, digest, mapping, sheet, max_rejected)
     except WijkloketError as exc:
-        imp = exc.params.pop("import", None)
+        imp = exc.params.pop("_import", None)
         if imp is not None:
             written = _write_rejected(ws, path, imp, mapping.delimiter)
             exc.params["problems"] = str(exc.params.get("problems", "")) + (

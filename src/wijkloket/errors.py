@@ -1,9 +1,10 @@
-"""One base error for everything a user can fix, with subclasses per kind of mistake.
+"""Error classes only: a code and its parameters, one subclass per kind of mistake.
 
-An error carries a message key and its parameters; the text itself lives in
-`data/messages.toml` in Dutch and English, so every door can show it in the user's language. Every
-message names the thing, the place and the fix. Only the doors (CLI, web) turn these into exit codes
-or HTTP responses; the core just raises them.
+An error's text lives in the message catalogue (`i18n/errors.toml`) in Dutch and English, under
+its code; `wijkloket.i18n.render_error` turns it into the message for the user. Every message names
+the thing, the place and the fix. Only the doors (CLI, web) turn errors into exit codes or HTTP
+responses; the core just raises them. Parameters whose name starts with `_` carry data for the
+door (e.g. rejected rows to write) and are never shown.
 """
 
 from __future__ import annotations
@@ -12,23 +13,16 @@ from typing import Any
 
 
 class WijkloketError(Exception):
-    """A problem the user can fix; `render(lang)` is the complete message for the user."""
+    """A problem the user can fix: `code` is the catalogue key, `params` fill its placeholders."""
 
-    exit_code = 2
-
-    def __init__(self, key: str, /, **params: Any) -> None:
-        self.key = key
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code = code
         self.params = params
-        super().__init__(self.render("en"))
+        super().__init__(code)
 
-    def render(self, lang: str = "nl") -> str:
-        from wijkloket.i18n import catalogue, t
-
-        text = t(self.key, lang, **self.params)
-        hint_key = f"{self.key}_fix"
-        if hint_key in catalogue():
-            text += "\n  " + t("error.fix_prefix", lang) + " " + t(hint_key, lang, **self.params)
-        return text
+    def __str__(self) -> str:
+        detail = ", ".join(f"{k}={v}" for k, v in self.params.items() if not k.startswith("_"))
+        return f"{self.code}({detail})"
 
 
 class InputFileError(WijkloketError):

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wijkloket.ages import AGE_BANDS
+from wijkloket.ages import LABELS as AGE_LABELS
 from wijkloket.areas.codes import wijk_of
 from wijkloket.indicators.disclosure import suppress_table
 
-AGE_BANDS = ("0-14", "15-24", "25-44", "45-64", "65+")
-AGE_VARIABLES = {"0-14": ("n_age_0_15", "pct_age_0_15"), "15-24": ("n_age_15_25", "pct_age_15_25"),
-                 "25-44": ("n_age_25_45", "pct_age_25_45"), "45-64": ("n_age_45_65", "pct_age_45_65"),
-                 "65+": ("n_age_65_plus", "pct_age_65_plus")}
 VISIT_PRODUCTS = ("passport", "id_card", "driving_licence", "brp_extract", "declaration", "collect_document",
                   "collect_licence")
 ISSUED_PRODUCTS = ("passport", "id_card", "driving_licence")
@@ -47,10 +45,11 @@ def population_by_band(values: pd.DataFrame) -> pd.DataFrame:
     percentage x inhabitants / 100."""
     pop = values.get("population", pd.Series(np.nan, index=values.index)).astype("float64")
     out = pd.DataFrame({"total": pop}, index=values.index)
-    for band, (count_var, pct_var) in AGE_VARIABLES.items():
+    for band in AGE_BANDS:
+        count_var, pct_var = band.count_variable, band.pct_variable
         count = values[count_var] if count_var in values else pd.Series(np.nan, index=values.index)
         pct = values[pct_var] if pct_var in values else pd.Series(np.nan, index=values.index)
-        out[band] = count.where(count.notna(), pct * pop / 100.0)
+        out[band.label] = count.where(count.notna(), pct * pop / 100.0)
     return out
 
 
@@ -133,7 +132,7 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
             if kind == "visit" and ev_year["age_band"].notna().any():
                 aged = sel[sel["age_band"].notna()]
                 t2 = aged.groupby([keys.loc[aged.index], "age_band"])["n"].sum().unstack("age_band")
-                t2 = t2.reindex(index=res.index, columns=list(AGE_BANDS)).fillna(0.0)
+                t2 = t2.reindex(index=res.index, columns=list(AGE_LABELS)).fillna(0.0)
                 vals, status, _, _ = _protected_cells(t2, threshold)
                 long = vals.stack(future_stack=True).rename("numerator").reset_index()
                 long.columns = ["area_code", "age_band", "numerator"]

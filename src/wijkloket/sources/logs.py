@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from wijkloket.ages import sql_case
 from wijkloket.errors import ConfigError, InputFileError
 from wijkloket.sources.files import check_file, decode
 
@@ -31,8 +32,6 @@ OPTIONAL_ROLES = ("time", "house_number", "status", "location", "birth_date", "i
 IDENTIFYING_ROLES = ("house_number", "birth_date", "id")
 DEFAULT_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%y", "%Y%m%d")
 TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", "T%H:%M:%S", " %H.%M")
-AGE_BANDS = ("0-14", "15-24", "25-44", "45-64", "65+")
-"""The CBS age bands, so that visits per 1000 residents of a band can use CBS population shares."""
 REJECT_REASONS = ("bad_date", "unknown_product", "unknown_status", "invalid_postcode", "postcode_outside",
                   "duplicate", "duplicate_existing")
 PC6_RE = "^[1-9][0-9]{3}[A-Z]{2}$"
@@ -373,8 +372,7 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                          OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
                     WHEN lookup IS NULL THEN 'postcode_outside'
                     ELSE '' END AS reason,
-               CASE WHEN age IS NULL OR age < 0 THEN NULL WHEN age < 15 THEN '0-14' WHEN age < 25 THEN '15-24'
-                    WHEN age < 45 THEN '25-44' WHEN age < 65 THEN '45-64' ELSE '65+' END AS age_band,
+               {sql_case('age')} AS age_band,
                md5_number({secret_sql} || '|' || {kind_sql} || '|' || coalesce(epoch_ms(ts)::VARCHAR, '') || '|' ||
                           coalesce(product, prod_key, '') || '|' || pc || '|' || coalesce(hn, '') || '|' ||
                           coalesce(epoch_ms(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||

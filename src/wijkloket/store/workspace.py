@@ -292,7 +292,7 @@ class Workspace:
                     problems="; ".join(f"rij {p['row']}, kolom '{p['column']}': '{p['value']}' ({p['reason']})"
                                        for p in problems) or "-",
                 )
-                err.params["import"] = imp
+                err.params["_import"] = imp
                 raise err
             overlap = self.con.execute(
                 "SELECT filename, json_extract_string(report, '$.period[0]'), "

@@ -1,8 +1,10 @@
-"""User-facing texts in Dutch (default) and English, kept as data in `data/messages.toml`.
+"""User-facing texts in Dutch (default) and English, kept as data: one catalogue file per door
+beside this module (`errors.toml`, `cli.toml`, `report.toml`, `common.toml`, ...).
 
 A text is looked up by key; `{name}` placeholders are filled with `str.format`. A missing
 translation falls back to Dutch, a missing key is a programming error (KeyError) that the test-suite
-catches by rendering every key.
+catches by checking every key the code uses. Errors are rendered here (`render_error`), so every
+door shows the same message; a missing key never hides the error itself.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wijkloket.errors import WijkloketError
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANG = "nl"
@@ -18,19 +23,24 @@ DEFAULT_LANG = "nl"
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("wijkloket.data").joinpath("messages.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
+    """Every text by key, from all catalogue files of this package; a key defined twice is an error."""
     out: dict[str, dict[str, str]] = {}
+    origin: dict[str, str] = {}
 
-    def walk(prefix: str, node: dict[str, Any]) -> None:
+    def walk(prefix: str, node: dict[str, Any], file: str) -> None:
         if "nl" in node and isinstance(node["nl"], str):
+            if prefix in out:
+                raise RuntimeError(f"message key {prefix!r} is defined in {origin[prefix]} and {file}")
             out[prefix] = {k: v for k, v in node.items() if isinstance(v, str)}
+            origin[prefix] = file
             return
         for key, sub in node.items():
             if isinstance(sub, dict):
-                walk(f"{prefix}.{key}" if prefix else key, sub)
+                walk(f"{prefix}.{key}" if prefix else key, sub, file)
 
-    walk("", raw)
+    files = sorted(f for f in resources.files("wijkloket.i18n").iterdir() if f.name.endswith(".toml"))
+    for f in files:
+        walk("", tomllib.loads(f.read_text("utf-8")), f.name)
     return out
 
 
@@ -39,6 +49,26 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     entry = catalogue()[key]
     template = entry.get(lang) or entry[DEFAULT_LANG]
     return template.format(**params) if params else template
+
+
+def render_error(exc: WijkloketError, lang: str = DEFAULT_LANG) -> str:
+    """The complete message for an error in `lang`: its text, then the fix on a line of its own.
+
+    A key missing from the catalogue (or a text whose placeholders do not match) still shows the
+    error's code and parameters, so a gap in the catalogue never hides what went wrong."""
+    params = {k: v for k, v in exc.params.items() if not k.startswith("_")}
+    try:
+        text = t(exc.code, lang, **params)
+    except (KeyError, IndexError, ValueError):
+        detail = ", ".join(f"{k}={v}" for k, v in params.items())
+        return f"{exc.code}" + (f" ({detail})" if detail else "")
+    hint_key = f"{exc.code}_fix"
+    if hint_key in catalogue():
+        try:
+            text += "\n  " + t("error.fix_prefix", lang) + " " + t(hint_key, lang, **params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return text
 
 
 def check_lang(lang: str) -> str:
