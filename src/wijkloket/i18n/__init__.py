@@ -38,7 +38,8 @@ def catalogue() -> dict[str, dict[str, str]]:
             if isinstance(sub, dict):
                 walk(f"{prefix}.{key}" if prefix else key, sub, file)
 
-    files = sorted(f for f in resources.files("wijkloket.i18n").iterdir() if f.name.endswith(".toml"))
+    files = sorted((f for f in resources.files("wijkloket.i18n").iterdir() if f.name.endswith(".toml")),
+                   key=lambda f: f.name)
     for f in files:
         walk("", tomllib.loads(f.read_text("utf-8")), f.name)
     return out
@@ -51,12 +52,27 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+def _param_text(value: Any, lang: str) -> Any:
+    """A parameter as text: a list of problems (dicts with row, column, value, reason) is written
+    item by item through the catalogue, with the reason in words; other values are left as they are."""
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        if not value:
+            return "-"
+        items = []
+        for v in value:
+            reason = f"reason.{v.get('reason')}"
+            items.append(t("error.problem_item", lang, **{**v, "reason": t(reason, lang) if reason in catalogue()
+                                                           else v.get("reason")}))
+        return "; ".join(items)
+    return value
+
+
 def render_error(exc: WijkloketError, lang: str = DEFAULT_LANG) -> str:
     """The complete message for an error in `lang`: its text, then the fix on a line of its own.
 
     A key missing from the catalogue (or a text whose placeholders do not match) still shows the
     error's code and parameters, so a gap in the catalogue never hides what went wrong."""
-    params = {k: v for k, v in exc.params.items() if not k.startswith("_")}
+    params = {k: _param_text(v, lang) for k, v in exc.params.items() if not k.startswith("_")}
     try:
         text = t(exc.code, lang, **params)
     except (KeyError, IndexError, ValueError):

@@ -6,8 +6,8 @@ are normalised through built-in synonyms (`data/products.toml`) plus the mapping
 
 Privacy at the door: only the mapped, non-identifying fields reach the store. House number and
 date of birth are used (age band, duplicate detection) and dropped; BSN, names, e-mail, phone and
-every other unmapped column are never read into the store. The whole file is processed in DuckDB,
-so a 10-million-row export never passes through Python row by row.
+every other unmapped column are never read into the store. The file is then streamed through
+DuckDB by `store.log_import`, so a 10-million-row export never passes through Python row by row.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from wijkloket.ages import sql_case
 from wijkloket.errors import ConfigError, InputFileError
 from wijkloket.sources.files import check_file, decode
 
@@ -112,10 +110,6 @@ class LogImport:
     overlaps: list[dict[str, str]] = field(default_factory=list)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def eleven_test(value: str) -> bool:
     """The BSN eleven-test: 9 digits, 9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11 (and not 0)."""
     if not re.fullmatch(r"\d{9}", value):
@@ -124,7 +118,7 @@ def eleven_test(value: str) -> bool:
     return total % 11 == 0 and total != 0
 
 
-def _sniff_csv(path: Path, mapping: Mapping) -> tuple[str, str, Path]:
+def sniff_csv(path: Path, mapping: Mapping) -> tuple[str, str, Path]:
     """(DuckDB encoding, delimiter, path to read). A Windows-1252 file with bytes that differ from
     Latin-1 (0x80-0x9F: €, curly quotes, Š ...) is transcoded to UTF-8 first."""
     data = path.read_bytes() if path.stat().st_size < 256 << 20 else None
@@ -152,7 +146,7 @@ def _sniff_csv(path: Path, mapping: Mapping) -> tuple[str, str, Path]:
     return "utf-8", delim, out
 
 
-def _excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
+def excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
     import openpyxl
 
     try:
@@ -187,32 +181,7 @@ def _excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
     return pd.DataFrame(body, columns=header, dtype=object), header_row + 1
 
 
-def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sheet: str | None
-                ) -> tuple[str, list[str], str, int, Path | None]:
-    """The file as a SQL source that DuckDB streams (nothing is materialised, so unmapped
-    columns such as BSN never enter a table). Returns (source, columns, encoding, offset, temp file):
-    a record's line or row number in the file is its row number + offset - 1."""
-    check_file(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame, offset = _excel_frame(path, sheet)
-        con.register("_xlsx", frame)
-        return "_xlsx", list(frame.columns), "xlsx", offset, None
-    if path.stat().st_size == 0:
-        raise InputFileError("error.file_empty", file=str(path))
-    enc, delim, src = _sniff_csv(path, mapping)
-    columns = _csv_columns(src, delim, enc)
-    cols_sql = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
-    source = (f"read_csv('{str(src).replace(chr(39), chr(39) * 2)}', delim='{delim}', header=true, "
-              f"encoding='{enc}', quote='\"', escape='\"', null_padding=true, auto_detect=false, columns={cols_sql})")
-    try:
-        con.execute(f"SELECT count(*) FROM (SELECT * FROM {source} LIMIT 10)")
-    except duckdb.Error as exc:
-        raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
-    return (source, list(columns), "cp1252" if enc == "latin-1" or src != path else enc, 2,
-            src if src != path else None)
-
-
-def _csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
+def csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
     import csv
 
     with path.open(encoding="utf-8" if enc == "utf-8" else "latin-1", newline="") as fh:
@@ -229,215 +198,3 @@ def _csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
             seen[name] = 0
         out[name] = "VARCHAR"
     return out
-
-
-def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candidates: list[str]) -> list[str]:
-    """The format that reads most of a sample of `expr`, and its date-only variant (for rows
-    without a time). One format per file keeps parsing fast and unambiguous."""
-    sample = [r[0] for r in con.execute(
-        f"SELECT {expr} AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
-    if not sample:
-        return candidates[:1]
-    con.execute("CREATE OR REPLACE TEMP TABLE _sample (v VARCHAR)")
-    con.executemany("INSERT INTO _sample VALUES (?)", [(v,) for v in sample])
-    scores = con.execute("SELECT " + ", ".join(
-        f"count(try_strptime(v, '{f}'))" for f in candidates) + " FROM _sample").fetchone()
-    con.execute("DROP TABLE _sample")
-    assert scores is not None
-    best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
-    date_only = best.split(" ")[0].split("T")[0]
-    return [best] if date_only == best else [best, date_only]
-
-
-@dataclass
-class Prepared:
-    """One export, opened and checked, with the SQL to stream it."""
-
-    path: Path
-    mapping: Mapping
-    kind: str
-    source: str
-    cols: list[str]
-    encoding: str
-    offset: int
-    temp: Path | None
-    dropped: list[str]
-    bsn_cols: list[str]
-    synthetic: bool
-    select: str  # SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp, raw
-    rejected_select: str  # SQL that finds the rejected rows with their record numbers and original cells
-
-    def close(self, con: duckdb.DuckDBPyConnection) -> None:
-        if self.temp is not None:
-            self.temp.unlink(missing_ok=True)
-        if self.source == "_xlsx":
-            con.unregister("_xlsx")
-        for t in ("_prod", "_stat", "_pc6", "_pc4"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-
-
-def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str,
-            sheet: str | None = None) -> Prepared:
-    """Open the export, check it against the mapping, scan the columns that will not be stored, and
-    build the SQL that streams it: nothing of the file is materialised, so BSNs, names and dates of
-    birth never enter a table."""
-    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet)
-    role = mapping.columns
-    absent = [f"{r} = '{c}'" for r, c in role.items() if c not in cols]
-    if absent:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-        raise InputFileError("error.mapping_column_absent", file=str(path), mapping=str(mapping.path),
-                             absent="; ".join(absent), found=", ".join(cols))
-    q = {r: _quote(c) for r, c in role.items()}
-    ident_names = set(synonyms()["meta"]["identifying_column_names"])
-    mapped = set(role.values())
-    dropped = [c for c in cols if c not in mapped or c in {role.get(r) for r in IDENTIFYING_ROLES}]
-    bsn_cols = []
-    for c in cols:
-        if c in mapped:
-            continue
-        sample = [r[0] for r in con.execute(
-            f"SELECT trim({_quote(c)}) AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
-        if sample and sum(eleven_test(v) for v in sample) >= 0.5 * len(sample):
-            bsn_cols.append(c)
-    blank = sorted({c for c in cols if c.strip().lower() in ident_names or c in bsn_cols}
-                   | {role[r] for r in IDENTIFYING_ROLES if r in role})
-
-    syn = synonyms()
-    products = {**{k.lower(): v for k, v in syn["products"].items()}, **mapping.products}
-    statuses = {**{k.lower(): v for k, v in syn["statuses"].items()}, **mapping.statuses}
-    con.execute("CREATE OR REPLACE TEMP TABLE _prod (key VARCHAR, product VARCHAR)")
-    con.executemany("INSERT INTO _prod VALUES (?, ?)", list(products.items()))
-    con.execute("CREATE OR REPLACE TEMP TABLE _stat (key VARCHAR, status VARCHAR)")
-    con.executemany("INSERT INTO _stat VALUES (?, ?)", list(statuses.items()))
-    if not con.execute("SELECT count(*) FROM postcodes").fetchone()[0]:  # type: ignore[index]
-        raise InputFileError("error.no_postcodes", file=str(path))
-    con.execute("CREATE OR REPLACE TEMP TABLE _pc6 AS SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc6'")
-    con.execute("CREATE OR REPLACE TEMP TABLE _pc4 AS SELECT DISTINCT postcode FROM postcodes WHERE kind = 'pc4'")
-
-    def date_text_of(prefix: str = "") -> str:
-        if "time" in q:
-            return f"trim({prefix}{q['date']}) || coalesce(' ' || nullif(trim({prefix}{q['time']}), ''), '')"
-        return f"trim({prefix}{q['date']})"
-
-    date_text = date_text_of()
-    date_fmts = [mapping.date_format] if mapping.date_format else list(DEFAULT_DATE_FORMATS)
-    fmts = _best_format(con, source, date_text, [f + s for s in TIME_SUFFIXES for f in date_fmts]
-                        if "time" in q else [f + s for f in date_fmts for s in TIME_SUFFIXES])
-    birth_expr = "NULL::TIMESTAMP"
-    if "birth_date" in q:
-        bd = [mapping.birth_date_format] if mapping.birth_date_format else list(DEFAULT_DATE_FORMATS)
-        bfmts = _best_format(con, source, f"trim({q['birth_date']})", [f + s for f in bd for s in ("", " %H:%M:%S")])
-        birth_expr = f"try_strptime(trim({q['birth_date']}), {bfmts!r})"
-    status_key = f"lower(trim({q['status']}))" if "status" in q else "NULL"
-    secret_sql = "'" + secret.replace("'", "''") + "'"
-    kind_sql = "'" + kind + "'"
-
-    # The mapped columns as read: a row's reason and fingerprint depend on these alone, which lets the
-    # rejected rows be found again by their contents in a cheap numbered read.
-    mapped_raw = "".join(f", {q[r]} AS {_quote('_m_' + r)}" for r in role)
-
-    def select() -> str:
-        return f"""
-        WITH raw AS (
-            SELECT try_strptime({date_text}, {fmts!r}) AS ts,
-                   lower(trim({q['product']})) AS prod_key,
-                   upper(replace(replace(replace(coalesce({q['postcode']}, ''), ' ', ''), '-', ''), '.', '')) AS pc,
-                   {status_key} AS st_key,
-                   {f"nullif(trim({q['location']}), '')" if 'location' in q else 'NULL'} AS location,
-                   {birth_expr} AS birth,
-                   {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
-                   {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
-                   {mapped_raw}
-            FROM {source}),
-        j AS (
-            SELECT r.*, pr.product,
-                   CASE WHEN r.st_key IS NULL OR r.st_key = '' THEN 'attended' ELSE st.status END AS status,
-                   CASE WHEN _pc6.postcode IS NOT NULL THEN 'pc6' WHEN _pc4.postcode IS NOT NULL THEN 'pc4' END
-                       AS lookup,
-                   year(r.ts) - year(r.birth) - CASE WHEN month(r.ts) * 100 + day(r.ts)
-                       < month(r.birth) * 100 + day(r.birth) THEN 1 ELSE 0 END AS age
-            FROM raw r
-            LEFT JOIN _prod pr ON pr.key = r.prod_key
-            LEFT JOIN _stat st ON st.key = r.st_key
-            LEFT JOIN _pc6 ON _pc6.postcode = r.pc
-            LEFT JOIN _pc4 ON _pc4.postcode = substr(r.pc, 1, 4))
-        SELECT *,
-               CASE WHEN ts IS NULL THEN 'bad_date'
-                    WHEN product IS NULL THEN 'unknown_product'
-                    WHEN status IS NULL THEN 'unknown_status'
-                    WHEN lookup = 'pc6' THEN ''  -- an exact match in the table: a valid postcode
-                    WHEN NOT (regexp_full_match(pc, '{PC6_RE[1:-1]}') OR regexp_full_match(pc, '{PC4_RE[1:-1]}'))
-                         OR substr(pc, 5, 2) IN ('SA', 'SD', 'SS') THEN 'invalid_postcode'
-                    WHEN lookup IS NULL THEN 'postcode_outside'
-                    ELSE '' END AS reason,
-               {sql_case('age')} AS age_band,
-               md5_number({secret_sql} || '|' || {kind_sql} || '|' || coalesce(epoch_ms(ts)::VARCHAR, '') || '|' ||
-                          coalesce(product, prod_key, '') || '|' || pc || '|' || coalesce(hn, '') || '|' ||
-                          coalesce(epoch_ms(birth)::VARCHAR, '') || '|' || coalesce(location, '') || '|' ||
-                          coalesce(status, '') || '|' || coalesce(ext_id, '')) AS fp
-        FROM j"""
-
-    synthetic = mapping.synthetic
-    for c in cols:
-        if c.strip().lower() in ("synthetisch", "synthetic"):
-            synthetic = synthetic or bool(con.execute(
-                f"SELECT bool_or(lower(trim({_quote(c)})) IN ('ja', 'yes', 'true', '1')) FROM "
-                f"(SELECT {_quote(c)} FROM {source} LIMIT 1000)").fetchone()[0])  # type: ignore[index]
-    fields_r = ", ".join(("''" if c in blank else "r." + _quote(c)) + f" AS {_quote(c)}" for c in cols)
-    on = " AND ".join(f"r.{q[r]} IS NOT DISTINCT FROM k.{_quote('_m_' + r)}" for r in role)
-    keys = ", ".join(_quote("_m_" + r) for r in role)
-    rejected = (f"CREATE OR REPLACE TEMP TABLE _rk AS SELECT DISTINCT {keys}, reason, {{fp}} AS fp, "
-                f"ts::DATE::VARCHAR AS day FROM ({select()}) WHERE {{where}};\n"
-                f"WITH r AS (SELECT row_number() OVER () AS rid, * FROM {source}) "
-                f"SELECT {fields_r}, k.reason, r.rid, k.fp, k.day FROM r JOIN _rk k ON {on}")
-    return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, dropped,
-                    bsn_cols, synthetic, select(), rejected)
-
-
-def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts: tuple[int, int]
-                     ) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, int], dict[str, int], list[str]]:
-    """One numbered read of the file that keeps only the rejected rows, in the input's layout with
-    identifying cells blanked. Returns them, the first problems, unknown product names, the count
-    per reason, and the dates that rejected rows with a readable date add to the period."""
-    has_dups = bool(dup_counts[0] or dup_counts[1])
-    where = "reason <> '' OR fp IN (SELECT fp FROM _dups)" if has_dups else "reason <> ''"
-    # Two reads: a parallel one finds the distinct contents of the rejected rows, a numbered one
-    # (serial, but only reading and comparing) finds where they are in the file.
-    make_keys, numbered = prep.rejected_select.split(";\n")
-    # The fingerprint (an md5 per row) is only needed to find duplicates.
-    con.execute(make_keys.replace("{where}", where).replace("{fp}", "fp::VARCHAR" if has_dups else "NULL"))
-    frame = con.execute(numbered).df()
-    con.execute("DROP TABLE IF EXISTS _rk")
-    if has_dups:
-        # The first occurrence of a fingerprint is accepted, unless it was imported before.
-        existing = set(con.execute("SELECT fp::VARCHAR AS fp FROM _dups WHERE existing").df()["fp"])
-        dups = frame[frame["reason"] == ""].sort_values("rid").copy()
-        accepted_first = ~dups["fp"].isin(existing) & ~dups["fp"].duplicated(keep="first")
-        dups = dups[~accepted_first]
-        dups["reason"] = ["duplicate_existing" if f in existing else "duplicate" for f in dups["fp"]]
-        frame = pd.concat([frame[frame["reason"] != ""], dups]).sort_values("rid")
-    local = frame[~frame["reason"].str.startswith("duplicate")]
-    counts = {str(k): int(v) for k, v in local["reason"].value_counts().items()}
-    dated = frame.loc[frame["reason"] != "bad_date", "day"].dropna()  # duplicates too: they show overlap
-    span = [str(d) for d in (dated.min(), dated.max()) if isinstance(d, str)]
-    if frame.empty:
-        return pd.DataFrame(), [], {}, counts, span
-    role = prep.mapping.columns
-    col_of = {"bad_date": role["date"], "unknown_product": role["product"], "unknown_status": role.get("status", ""),
-              "invalid_postcode": role["postcode"], "postcode_outside": role["postcode"]}
-    problems = []
-    for _, r in frame[frame["reason"].isin(list(col_of))].head(5).iterrows():
-        reason = str(r["reason"])
-        value = str(r[col_of[reason]])
-        if reason == "bad_date" and "time" in role:
-            value = f"{value} {r[role['time']]}".strip()
-        problems.append({"row": int(r["rid"]) + prep.offset - 1, "reason": reason, "column": col_of[reason],
-                         "value": value})
-    unk = frame.loc[frame["reason"] == "unknown_product", role["product"]]
-    unknown = {str(k): int(v) for k, v in unk.value_counts().head(10).items()}
-    out = frame[prep.cols].copy()
-    out["reden_afwijzing"] = frame["reason"].to_numpy()
-    out["rij"] = (frame["rid"] + prep.offset - 1).astype("int64").to_numpy()
-    return out, problems, unknown, counts, span

@@ -1,5 +1,6 @@
 """The workspace store: one DuckDB file holding every source added, its areas, values,
 geometries and rejected rows, plus the district file. Adding is all-or-nothing (one transaction).
+All the SQL of wijkloket lives in this package; other modules call the methods below.
 """
 
 from __future__ import annotations
@@ -7,21 +8,35 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from wijkloket.config import SETTINGS_FILE, STORE_FILE, Settings, load_settings
-from wijkloket.errors import WorkspaceError
+from wijkloket.errors import InputFileError, WorkspaceError
 from wijkloket.sources.base import IngestResult
+from wijkloket.sources.logs import LogImport, Mapping
+from wijkloket.sources.postcodes import PostcodeResult
+from wijkloket.store import migrate, travel_cache
+from wijkloket.store.connection import connect, store_error
+from wijkloket.store.log_import import (
+    Prepared,
+    count_import,
+    drop_duplicates,
+    insert_events,
+    overlapping_periods,
+    prepare,
+)
+from wijkloket.store.postcode_import import read_postcodes
 
 SECRET_FILE = ".wijkloket-secret"
 MEMORY_LIMIT = os.environ.get("WIJKLOKET_MEMORY", "1GB")
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,22 +56,66 @@ def create_workspace(folder: Path, settings: Settings) -> Path:
 
 
 class Workspace:
+    """A workspace folder and its store, opened read-only (readers) or read-write (one writer).
+    Opening brings the store to the schema this code knows, in one transaction."""
+
     def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.folder = folder
         self.read_only = read_only
         self.settings = load_settings(folder)
-        try:
-            self.con = duckdb.connect(str(folder / STORE_FILE), read_only=read_only)
-        except duckdb.Error as exc:
-            raise WorkspaceError("error.store_unusable", folder=str(folder), detail=str(exc)) from None
+        self.con = self._open()
         self.con.execute("SET enable_progress_bar = false")
         # Bounded memory: DuckDB spills to the workspace's temp folder instead of growing past this.
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         if not read_only:
             self.con.execute(f"SET temp_directory = '{(folder / '.tmp').as_posix()}'")
-        if not read_only:
-            self.con.execute(resources.files("wijkloket.store").joinpath("schema.sql")
-                             .read_text("utf-8"))
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        path = self.folder / STORE_FILE
+        migrations = migrate.known()
+        latest = migrations[-1].version
+        if self.read_only and path.exists():
+            con = connect(self.folder, path, read_only=True)
+            if self._version(con, latest) == latest:
+                return con
+            # An outdated store: readers never write, so upgrade it through a short read-write
+            # connection first (a shared read-only lock cannot be upgraded in place).
+            con.close()
+        con = connect(self.folder, path, read_only=False)
+        if self._version(con, latest) < latest:
+            try:
+                migrate.upgrade(con, migrations)
+            except BaseException as exc:
+                con.close()
+                if isinstance(exc, migrate.MigrationError):
+                    raise self._migration_error(path, exc) from None
+                if isinstance(exc, duckdb.Error):
+                    raise store_error(self.folder, path, exc) from None
+                raise
+        if self.read_only:
+            con.close()
+            con = connect(self.folder, path, read_only=True)
+        return con
+
+    def _version(self, con: duckdb.DuckDBPyConnection, latest: int) -> int:
+        """The store's schema version; a store newer than this code is refused before anything is
+        written. The connection is closed when this raises."""
+        try:
+            version = migrate.version_of(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise store_error(self.folder, self.folder / STORE_FILE, exc) from None
+        if version > latest:
+            con.close()
+            raise WorkspaceError("error.store_newer", folder=str(self.folder), version=version, known=latest)
+        return version
+
+    def _migration_error(self, path: Path, exc: migrate.MigrationError) -> WorkspaceError:
+        err = store_error(self.folder, path, exc.cause)
+        if err.code != "error.store_unusable":  # a damaged or inaccessible file, not the migration itself
+            return err
+        return WorkspaceError("error.store_migration_failed", folder=str(self.folder), version=exc.migration.version,
+                              name=exc.migration.name, detail=str(exc.cause).splitlines()[0])
 
     def __enter__(self) -> Workspace:
         return self
@@ -73,8 +132,13 @@ class Workspace:
 
     # -- adding ------------------------------------------------------------------------------
 
-    def _find(self, sha: str) -> int | None:
+    def find_source(self, sha: str) -> int | None:
+        """The source already added from a file with this SHA-256, if any."""
         row = self.con.execute("SELECT source_id FROM sources WHERE sha256 = ?", [sha]).fetchone()
+        return int(row[0]) if row else None
+
+    def _source_of_kind(self, kind: str) -> int | None:
+        row = self.con.execute("SELECT source_id FROM sources WHERE kind = ?", [kind]).fetchone()
         return int(row[0]) if row else None
 
     def _same_kind(self, kind: str, dataset: str, year: int | None) -> int | None:
@@ -102,7 +166,7 @@ class Workspace:
         )
         return source_id
 
-    def _transaction(self, work: Any) -> Any:
+    def _transaction(self, work: Callable[[], T]) -> T:
         self.con.execute("BEGIN TRANSACTION")
         try:
             out = work()
@@ -113,7 +177,7 @@ class Workspace:
         return out
 
     def add_ingest(self, result: IngestResult, path: Path, sha: str) -> AddOutcome:
-        existing = self._find(sha)
+        existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing)
         old = self._same_kind(result.kind, result.dataset, result.year)
@@ -175,15 +239,18 @@ class Workspace:
             path.chmod(0o600)
         return path.read_text("utf-8").strip()
 
-    def add_postcodes(self, result: Any, path: Path, sha: str) -> AddOutcome:
-        existing = self._find(sha)
+    def add_postcodes(self, path: Path, sha: str) -> tuple[AddOutcome, PostcodeResult]:
+        """Read a postcode table for the workspace's municipality and store it; a newer table replaces
+        the old one. The file is read (and checked) even when it was added before."""
+        result = read_postcodes(self.con, path, self.gemeente)
+        existing = self.find_source(sha)
         if existing is not None:
-            return AddOutcome("unchanged", existing)
-        old = self.con.execute("SELECT source_id FROM sources WHERE kind = 'postcodes'").fetchone()
+            return AddOutcome("unchanged", existing), result
+        old = self._source_of_kind("postcodes")
 
         def work() -> AddOutcome:
             if old is not None:
-                self._delete(int(old[0]))
+                self._delete(old)
             levels = ",".join(sorted({"buurt" if c.startswith("BU") else "wijk" for c in result.table["area_code"]}))
             sid = self._insert_source(
                 path, sha, "postcodes", "Postcode naar buurt/wijk", "CBS" if result.layout == "cbs_pc6hnr"
@@ -197,130 +264,38 @@ class Workspace:
             self.con.execute("INSERT INTO postcodes SELECT source_id, postcode, kind, area_code, addresses, share "
                              "FROM _pcs")
             self.con.unregister("_pcs")
-            return AddOutcome("replaced" if old is not None else "added", sid, int(old[0]) if old else None)
+            return AddOutcome("replaced" if old is not None else "added", sid, old)
 
-        return self._transaction(work)
+        return self._transaction(work), result
 
-    def add_log(self, kind: str, path: Path, sha: str, mapping: Any, sheet: str | None,
-                max_rejected: float) -> tuple[AddOutcome, Any]:
+    def add_log(self, kind: str, path: Path, sha: str, mapping: Mapping, sheet: str | None,
+                max_rejected: float) -> tuple[AddOutcome, LogImport | None]:
         """Import a visit log or issuance list in one transaction, streaming the file through DuckDB;
         abort (nothing stored) when more than `max_rejected` per cent of the rows are rejected for
-        other reasons than duplicates."""
-        from wijkloket.errors import InputFileError
-        from wijkloket.sources.logs import LogImport, prepare, rejected_details
-
-        existing = self._find(sha)
+        other reasons than duplicates. The import is None when the file was added before."""
+        existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing), None
         prep = prepare(self.con, path, mapping, kind, self.secret(), sheet)
 
-        def work() -> tuple[AddOutcome, Any]:
+        def work() -> tuple[AddOutcome, LogImport | None]:
             dataset = "Afsprakenlog" if kind == "visit" else "Verstrekkingen"
             sid = self._insert_source(path, sha, kind, dataset, "gemeente", None, 0, 0, 0, "buurt/wijk", 0,
                                       "personal", prep.synthetic, {})
-            # Pass 1: every accepted event, one row per area it falls in (split by address shares).
-            # Row order does not matter here, and not keeping it lets DuckDB insert in parallel.
-            self.con.execute("SET preserve_insertion_order = false")
-            # DuckDB cannot estimate a CSV's size before reading it (it guesses ~40 rows) and would
-            # build its hash tables on the file; the joins are written with the small lookup tables
-            # on the build side, so keep them as written (10M rows: 18 s -> 8 s, no spilling).
-            self.con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
-            self.con.execute(f"""
-                INSERT INTO events
-                SELECT {sid}, '{kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
-                       c.status, c.location, c.age_band, p.area_code, p.share, c.lookup
-                FROM ({prep.select}) c
-                JOIN postcodes p ON p.kind = c.lookup
-                     AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
-                WHERE c.reason = ''""")
-            self.con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
-            self.con.execute("RESET disabled_optimizers")
-            # Duplicates in the file (same fingerprint again) and events imported before.
-            self.con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE _dups AS
-                WITH mine AS (SELECT fingerprint, count(*) // count(DISTINCT area_code) AS n
-                              FROM events WHERE source_id = {sid} GROUP BY fingerprint)
-                SELECT m.fingerprint AS fp, m.n,
-                       m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
-                                         AND source_id <> {sid}) AS existing
-                FROM mine m
-                WHERE m.n > 1 OR m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
-                                                   AND source_id <> {sid})""")
-            dup_counts = self.con.execute(
-                "SELECT coalesce(sum(n) FILTER (WHERE existing), 0), "
-                "coalesce(sum(n - 1) FILTER (WHERE NOT existing), 0) FROM _dups").fetchone()
-            assert dup_counts is not None
-            if dup_counts[0] or dup_counts[1]:
-                self.con.execute(f"DELETE FROM events WHERE source_id = {sid} AND fingerprint IN "
-                                 "(SELECT fp FROM _dups WHERE existing)")
-                self.con.execute(f"""
-                    DELETE FROM events WHERE source_id = {sid}
-                      AND fingerprint IN (SELECT fp FROM _dups WHERE NOT existing)
-                      AND rowid NOT IN (SELECT min(rowid) FROM events WHERE source_id = {sid}
-                                        AND fingerprint IN (SELECT fp FROM _dups WHERE NOT existing)
-                                        GROUP BY fingerprint, area_code)""")
-            self.con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
-            # Pass 2 (numbered): the rejected rows, with their record numbers; the accepted events
-            # are counted in the store (the weights of one event's areas add up to 1).
-            rejected_rows, problems, unknown, local, span = rejected_details(self.con, prep, dup_counts)
-            self.con.execute("RESET disabled_optimizers")
-            kept = self.con.execute(
-                f"SELECT round(coalesce(sum(weight), 0)), min(event_date)::VARCHAR, max(event_date)::VARCHAR "
-                f"FROM events WHERE source_id = {sid}").fetchone()
-            assert kept is not None
-            reasons = dict(local)
-            if dup_counts[1]:
-                reasons["duplicate"] = int(dup_counts[1])
-            if dup_counts[0]:
-                reasons["duplicate_existing"] = int(dup_counts[0])
-            n = int(kept[0]) + sum(reasons.values())
-            if n == 0:
-                raise InputFileError("error.file_no_rows", file=str(path))
-            dates = [d for d in (kept[1], kept[2], *span) if d]
-            period = (min(dates), max(dates)) if dates else None
-            imp = LogImport(
-                rows_read=n, rows_accepted=n - sum(reasons.values()), rejected_by_reason=reasons,
-                first_problems=problems, unknown_products=unknown, columns_dropped=prep.dropped,
-                bsn_columns=prep.bsn_cols, period=period,
-                encoding=prep.encoding, synthetic=prep.synthetic, rejected_rows=rejected_rows,
-            )
-            bad = sum(v for k, v in reasons.items() if not k.startswith("duplicate"))
+            insert_events(self.con, sid, prep)
+            imp = count_import(self.con, sid, prep, drop_duplicates(self.con, sid, kind))
+            n = imp.rows_read
+            bad = sum(v for k, v in imp.rejected_by_reason.items() if not k.startswith("duplicate"))
             if bad > max_rejected / 100.0 * n:
+                # The first problems as data ({row, column, value, reason}); the door words them.
                 err = InputFileError(
                     "error.too_many_rejected", file=str(path), bad=bad, n=n, pct=round(100.0 * bad / n, 1),
-                    limit=max_rejected,
-                    problems="; ".join(f"rij {p['row']}, kolom '{p['column']}': '{p['value']}' ({p['reason']})"
-                                       for p in problems) or "-",
+                    limit=max_rejected, problems=imp.first_problems,
                 )
                 err.params["_import"] = imp
                 raise err
-            overlap = self.con.execute(
-                "SELECT filename, json_extract_string(report, '$.period[0]'), "
-                "json_extract_string(report, '$.period[1]') FROM sources WHERE kind = ? AND source_id <> ? "
-                "AND json_extract_string(report, '$.period[1]') >= ? "
-                "AND json_extract_string(report, '$.period[0]') <= ?",
-                [kind, sid, imp.period[0] if imp.period else "9999", imp.period[1] if imp.period else "0000"],
-            ).fetchall()
-            imp.overlaps = [{"file": o[0], "from": o[1], "to": o[2]} for o in overlap]
-            report = {
-                "period": list(imp.period) if imp.period else None,
-                "rejected_by_reason": reasons,
-                "columns_dropped": prep.dropped,
-                "bsn_columns": prep.bsn_cols,
-                "encoding": prep.encoding,
-                "mapping": str(mapping.path),
-                "overlaps": imp.overlaps,
-            }
-            self.con.execute(
-                "UPDATE sources SET rows_read = ?, rows_accepted = ?, rows_rejected = ?, report = ?, "
-                "n_areas = (SELECT count(DISTINCT area_code) FROM events WHERE source_id = ?) WHERE source_id = ?",
-                [n, imp.rows_accepted, n - imp.rows_accepted, json.dumps(report, ensure_ascii=False), sid, sid])
-            if len(rejected_rows):
-                rej = pd.DataFrame({"source_id": sid, "row_number": rejected_rows["rij"].to_numpy(),
-                                    "reason": rejected_rows["reden_afwijzing"].to_numpy()})
-                self.con.register("_rej", rej)
-                self.con.execute("INSERT INTO rejections SELECT source_id, row_number, '', '', reason FROM _rej")
-                self.con.unregister("_rej")
+            imp.overlaps = overlapping_periods(self.con, kind, sid, imp.period)
+            self._finish_log_source(sid, imp, prep)
             self.con.execute("DROP TABLE IF EXISTS _dups")
             return AddOutcome("added", sid), imp
 
@@ -330,17 +305,41 @@ class Workspace:
             self.con.execute("RESET disabled_optimizers")
             prep.close(self.con)
 
+    def _finish_log_source(self, sid: int, imp: LogImport, prep: Prepared) -> None:
+        """The log's counts and ingest report on its source row, and its rejected rows (numbers and reasons)."""
+        report = {
+            "period": list(imp.period) if imp.period else None,
+            "rejected_by_reason": imp.rejected_by_reason,
+            "columns_dropped": prep.dropped,
+            "bsn_columns": prep.bsn_cols,
+            "encoding": prep.encoding,
+            "mapping": str(prep.mapping.path),
+            "overlaps": imp.overlaps,
+        }
+        self.con.execute(
+            "UPDATE sources SET rows_read = ?, rows_accepted = ?, rows_rejected = ?, report = ?, "
+            "n_areas = (SELECT count(DISTINCT area_code) FROM events WHERE source_id = ?) WHERE source_id = ?",
+            [imp.rows_read, imp.rows_accepted, imp.rows_read - imp.rows_accepted,
+             json.dumps(report, ensure_ascii=False), sid, sid])
+        rejected_rows = imp.rejected_rows
+        if len(rejected_rows):
+            rej = pd.DataFrame({"source_id": sid, "row_number": rejected_rows["rij"].to_numpy(),
+                                "reason": rejected_rows["reden_afwijzing"].to_numpy()})
+            self.con.register("_rej", rej)
+            self.con.execute("INSERT INTO rejections SELECT source_id, row_number, '', '', reason FROM _rej")
+            self.con.unregister("_rej")
+
     def add_points(self, table: pd.DataFrame, path: Path, sha: str, synthetic: bool) -> AddOutcome:
         """Service points; a newer points file replaces the old one."""
-        existing = self._find(sha)
+        existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing)
-        old = self.con.execute("SELECT source_id FROM sources WHERE kind = 'points'").fetchone()
+        old = self._source_of_kind("points")
 
         def work() -> AddOutcome:
             if old is not None:
-                self._delete(int(old[0]))
-            self.con.execute("DELETE FROM travel_cache")
+                self._delete(old)
+            travel_cache.clear(self.folder)
             kinds = table["kind"].value_counts().to_dict()
             sid = self._insert_source(path, sha, "points", "Servicepunten", "gemeente", None, len(table), len(table),
                                       0, "punt", len(table), "open", synthetic,
@@ -350,7 +349,7 @@ class Workspace:
             self.con.execute("INSERT INTO points SELECT source_id, point_id, name, kind, x, y, hours_per_week, "
                              "capacity_per_week, annual_cost, inside FROM _pts")
             self.con.unregister("_pts")
-            return AddOutcome("replaced" if old is not None else "added", sid, int(old[0]) if old else None)
+            return AddOutcome("replaced" if old is not None else "added", sid, old)
 
         return self._transaction(work)
 
@@ -359,15 +358,14 @@ class Workspace:
                                 "inside FROM points ORDER BY point_id").df()
 
     def add_districts(self, table: pd.DataFrame, path: Path, sha: str) -> AddOutcome:
-        existing = self._find(sha)
+        existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing)
-        old = self.con.execute(
-            "SELECT source_id FROM sources WHERE kind = 'districts'").fetchone()
+        old = self._source_of_kind("districts")
 
         def work() -> AddOutcome:
             if old is not None:
-                self._delete(int(old[0]))
+                self._delete(old)
             sid = self._insert_source(
                 path, sha, "districts", "Indeling in stadsdelen", "gemeente", None, len(table),
                 len(table), 0, "district", int(table["district"].nunique()), "open", False,
@@ -376,8 +374,33 @@ class Workspace:
             self.con.register("_d", table.assign(source_id=sid))
             self.con.execute("INSERT INTO districts SELECT source_id, area_code, district_code, "
                              "district, area_name FROM _d")
-            return AddOutcome("replaced" if old is not None else "added", sid,
-                              int(old[0]) if old else None)
+            self.con.unregister("_d")
+            return AddOutcome("replaced" if old is not None else "added", sid, old)
+
+        return self._transaction(work)
+
+    def add_network(self, nodes: pd.DataFrame, edges: pd.DataFrame, path: Path, sha: str,
+                    publisher: str) -> AddOutcome:
+        """A road network (nodes: node, x, y in RD New; edges: a, b, metres). A newer network replaces
+        the old one, and the travel distances cached for the old one go with it."""
+        existing = self.find_source(sha)
+        if existing is not None:
+            return AddOutcome("unchanged", existing)
+        old = self._source_of_kind("network")
+
+        def work() -> AddOutcome:
+            if old is not None:
+                self._delete(old)
+            travel_cache.clear(self.folder)
+            sid = self._insert_source(path, sha, "network", "Wegennet", publisher, None, len(edges), len(edges), 0,
+                                      "netwerk", len(nodes), "open", False, {"nodes": len(nodes), "edges": len(edges)})
+            self.con.register("_n", nodes.assign(source_id=sid))
+            self.con.execute("INSERT INTO network_nodes SELECT source_id, node, x, y FROM _n")
+            self.con.unregister("_n")
+            self.con.register("_e", edges.assign(source_id=sid))
+            self.con.execute("INSERT INTO network_edges SELECT source_id, a, b, metres FROM _e")
+            self.con.unregister("_e")
+            return AddOutcome("replaced" if old is not None else "added", sid, old)
 
         return self._transaction(work)
 
@@ -385,6 +408,15 @@ class Workspace:
 
     def sources(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM sources ORDER BY source_id").df()
+
+    def is_synthetic(self, kinds: tuple[str, ...]) -> bool:
+        """Whether any source of these kinds is synthetic (marked so in its file)."""
+        if not kinds:
+            return False
+        marks = ", ".join("?" * len(kinds))
+        row = self.con.execute(
+            f"SELECT coalesce(bool_or(synthetic), false) FROM sources WHERE kind IN ({marks})", list(kinds)).fetchone()
+        return bool(row and row[0])
 
     def rejections(self, source_id: int) -> pd.DataFrame:
         return self.con.execute(
@@ -449,3 +481,35 @@ class Workspace:
             "WHERE year = ? GROUP BY area_code, level", [geo_year]).df()
         geoms = shapely.from_wkb(df["wkb"].map(bytes).to_numpy())
         return gpd.GeoDataFrame(df[["area_code", "level"]], geometry=geoms, crs="EPSG:28992")
+
+    def has_events(self, kind: str) -> bool:
+        """Whether the store holds events of `kind` (visit, issuance)."""
+        row = self.con.execute("SELECT EXISTS (SELECT 1 FROM events WHERE kind = ?)", [kind]).fetchone()
+        return bool(row and row[0])
+
+    def event_counts(self, kind: str) -> pd.DataFrame:
+        """Events of `kind` per area_code, year, product, status and age_band; `n` is the summed weight
+        (an event split over several areas counts once in all)."""
+        return self.con.execute(
+            "SELECT area_code, year, product, status, age_band, sum(weight) AS n FROM events WHERE kind = ? "
+            "GROUP BY ALL", [kind]).df()
+
+    def event_allocation(self, kind: str) -> tuple[float, float, float]:
+        """How events of `kind` were placed in areas: (total weight, weight of events split over several
+        areas by address shares (weight < 1), weight matched on their PC4 only)."""
+        row = self.con.execute(
+            "SELECT sum(weight), sum(weight) FILTER (WHERE weight < 1), sum(weight) FILTER (WHERE lookup = 'pc4') "
+            "FROM events WHERE kind = ?", [kind]).fetchone()
+        assert row is not None
+        return float(row[0] or 0.0), float(row[1] or 0.0), float(row[2] or 0.0)
+
+    def has_network(self) -> bool:
+        """Whether a road network with at least one edge has been added."""
+        row = self.con.execute("SELECT EXISTS (SELECT 1 FROM network_edges)").fetchone()
+        return bool(row and row[0])
+
+    def network(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The road network: nodes (node, x, y in RD New metres) and edges (a, b, metres)."""
+        nodes = self.con.execute("SELECT node, x, y FROM network_nodes").df()
+        edges = self.con.execute("SELECT a, b, metres FROM network_edges").df()
+        return nodes, edges
