@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from wijkloket.sources.synthetic import SimulateResult, simulate
+from wijkloket.synthetic import SimulateResult, simulate
 
 DATA = Path(os.environ.get("WIJKLOKET_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 ATTRIBUTES = DATA / "cbs" / "wijkenbuurten2024_wijken_haarlem_haarlemmermeer_attributes.csv"
