@@ -245,3 +245,14 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
     summary = out.before.merge(out.after, on=["level", "area"], suffixes=("_now", "_new"))
     summary.to_csv(path.with_suffix(".csv"), index=False)
     return layers
+
+
+def write_options_xlsx(frame: pd.DataFrame, assumptions: list[tuple[str, str]], path: Path) -> None:
+    """The options (one row each) and the assumptions they rest on, one sheet each."""
+    _writing(path)
+    try:
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            frame.to_excel(xl, sheet_name="opties", index=False)
+            pd.DataFrame(assumptions, columns=["aanname", "waarde"]).to_excel(xl, sheet_name="aannames", index=False)
+    except OSError as exc:
+        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None

@@ -1,0 +1,51 @@
+"""The key message: which districts stand out on the groups that may face barriers."""
+
+from __future__ import annotations
+
+from wijkloket.i18n import decimals_for, unit_label
+from wijkloket.indicators.findings import concern_counts, stand_out
+from wijkloket.indicators.registry import Indicator
+from wijkloket.report.blocks import Block, BulletList, Paragraph, Section
+from wijkloket.report.context import ReportData
+
+
+def missing_key_indicators(data: ReportData, have: list[Indicator]) -> tuple[list[str], list[str]]:
+    """Key indicators without figures: those CBS has not published yet for the year, and those no source
+    in the workspace holds. An indicator superseded by one with figures is left out."""
+    have_ids = {i.id for i in have}
+    unpublished: list[str] = []
+    absent: list[str] = []
+    for ind in data.registry.indicators.values():
+        if not ind.key or ind.id in have_ids or (ind.superseded_by in have_ids):
+            continue
+        reasons = {s.get("lacks", {}).get(ind.id) for s in data.inventory}
+        (unpublished if "not_available" in reasons else absent).append(ind.label(data.lang))
+    return unpublished, absent
+
+
+def key_message(data: ReportData) -> Section:
+    inds = data.indicators_with_data(key_only=True)
+    findings = stand_out(data.table, inds)
+    labels = {i.id: i.label(data.lang) for i in inds}
+    units = {i.id: i.unit for i in inds}
+    items = []
+    for area, fs in concern_counts(findings).items():
+        parts = [
+            data.tr("report.finding_part", indicator=labels[f.indicator],
+                    value=data.num(f.value, decimals_for(units[f.indicator])),
+                    unit=unit_label(units[f.indicator], data.lang), index=data.num(f.index_city))
+            for f in fs
+        ]
+        items.append(data.tr("report.finding_area", area=area, n=len(fs), parts="; ".join(parts)))
+    blocks: list[Block] = [Paragraph(data.tr("report.key_intro", gemeente=data.profile.gemeente_name,
+                                             year=data.year, n=len(inds)))]
+    blocks.append(BulletList(tuple(items)) if items else Paragraph(data.tr("report.no_findings")))
+    lower = sorted({f"{f.area_name} ({labels[f.indicator]})" for f in findings if not f.concern})
+    if lower:
+        blocks.append(Paragraph(data.tr("report.lower_findings", list=", ".join(lower))))
+    unpublished, absent = missing_key_indicators(data, inds)
+    for key, missing in (("report.missing_unpublished", unpublished), ("report.missing_absent", absent)):
+        if missing:
+            blocks.append(Paragraph(data.tr(key, year=data.year, list=", ".join(missing)), style="caveat"))
+    return Section("kernboodschap", data.tr("report.key_title"), tuple(blocks))
+

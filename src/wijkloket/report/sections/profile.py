@@ -1,0 +1,114 @@
+"""The district profile: the districts compared with the city (a table), and maps of the key groups.
+
+Both rest on CBS figures only, so they are never synthetic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from wijkloket.i18n import decimals_for, unit_label
+from wijkloket.indicators.registry import Indicator
+from wijkloket.report.blocks import Cell, Column, ColumnKind, Figure, Paragraph, Row, Section, Swatch, Table, Tone
+from wijkloket.report.context import ReportData
+
+UNIT_KINDS: dict[str, ColumnKind] = {"aantal": "count", "%": "percent"}
+SWATCHES = (Swatch("hi2", "≥ +20"), Swatch("hi1", "+10…+20"), Swatch("lo1", "−10…−20"), Swatch("lo2", "≤ −20"))
+
+
+def tone(index: float, concern: str) -> Tone | None:
+    """The colour of a value by its index against the city (= 100), turned so that `hi` always points
+    to more potential barriers (for a `low` concern, a lower value is the worrying one)."""
+    if index != index:
+        return None
+    dev = index - 100.0 if concern == "high" else 100.0 - index
+    if dev >= 20:
+        return "hi2"
+    if dev >= 10:
+        return "hi1"
+    if dev <= -20:
+        return "lo2"
+    if dev <= -10:
+        return "lo1"
+    return None
+
+
+def indicator_column(ind: Indicator, lang: str) -> Column:
+    return Column(ind.id, ind.label(lang), UNIT_KINDS.get(ind.unit, "number"), unit_label(ind.unit, lang),
+                  decimals_for(ind.unit))
+
+
+def _cell(r: pd.Series, ind: Indicator, city: bool) -> Cell:
+    index = float(r["index_city"])
+    return Cell(float(r["value"]), tone=None if city or not ind.key else tone(index, ind.concern),
+                index=None if index != index else index, flag=bool(r["low_coverage"]))
+
+
+def district_table(data: ReportData) -> Section | None:
+    inds = [i for i in data.indicators_with_data() if i.kind != "count" or i.id == "population"]
+    rows = data.table[data.table["level"].isin(["district", "gemeente"])]
+    if rows.empty:
+        return None
+    body = []
+    for (level, _code), grp in rows.groupby(["level", "area_code"], sort=False):
+        by = grp.set_index("indicator")
+        cells = [Cell(str(grp["area_name"].iloc[0]))]
+        cells += [_cell(by.loc[i.id], i, level == "gemeente") if i.id in by.index else Cell() for i in inds]
+        body.append(Row(tuple(cells), emphasis=level == "gemeente"))
+    columns = (Column("area", data.tr("report.district"), "text"), *(indicator_column(i, data.lang) for i in inds))
+    return Section("stadsdelen", data.tr("report.table_title"), (
+        Paragraph(data.tr("report.table_intro")),
+        Table(columns, tuple(body)),
+        Paragraph(data.tr("report.legend"), style="legend", swatches=SWATCHES),
+    ))
+
+
+def _map_level(table: pd.DataFrame, geometry: Any) -> str:
+    """Buurten when both the figures and the shapes go down to them, else wijken."""
+    return "buurt" if (table["level"] == "buurt").any() and (geometry["level"] == "buurt").any() else "wijk"
+
+
+def _outline(data: ReportData, areas: Any, level: str) -> tuple[Any, pd.Series | None]:
+    """The districts' outlines (dissolved from `areas`) and their names, when there is a district file."""
+    import geopandas as gpd
+
+    dist = data.districts
+    if dist is None:
+        return None, None
+    key = areas["area_code"] if level == "wijk" or dist["area_code"].str.startswith("BU").any() else \
+        areas["area_code"].str.slice(0, 8).str.replace("BU", "WK", n=1)
+    d = areas.assign(dc=key.map(dist.set_index("area_code")["district_code"]))
+    outline = gpd.GeoDataFrame(d[["dc", "geometry"]], geometry="geometry").dissolve(by="dc").reset_index().rename(
+        columns={"dc": "area_code"})
+    return outline, dist.drop_duplicates("district_code").set_index("district_code")["district"]
+
+
+def maps(data: ReportData) -> Section | None:
+    from wijkloket.report.maps import choropleth_png
+
+    geo = data.geometry
+    if geo is None or len(geo) == 0:
+        return None
+    t = data.table
+    level = _map_level(t, geo)
+    areas = geo[geo["level"] == level]
+    areas = areas[areas["area_code"].isin(set(t.loc[t["level"] == level, "area_code"]))]
+    if areas.empty:
+        return None
+    outline, labels = _outline(data, areas, level)
+    figures = []
+    for ind in data.indicators_with_data(key_only=True):
+        series = t[(t["level"] == level) & (t["indicator"] == ind.id)].set_index("area_code")["value"]
+        if series.notna().sum() == 0:
+            continue
+        label = ind.label(data.lang)
+        png = choropleth_png(areas, series, label, unit_label(ind.unit, data.lang), data.lang, decimals_for(ind.unit),
+                             outline=outline, labels=labels, cmap="YlOrRd" if ind.concern == "high" else "YlGnBu",
+                             footnote=data.tr("report.map_source", year=data.year))
+        caption = data.tr("report.map_caption", indicator=label, level=data.tr("level." + level))
+        figures.append(Figure(png, label, caption))
+    if not figures:
+        return None
+    return Section("kaarten", data.tr("report.maps_title"), tuple(figures))
