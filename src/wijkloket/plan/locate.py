@@ -456,6 +456,52 @@ class _RadiusModel:
         return status, found, dual
 
 
+def _lp_caps(model: _RadiusModel, levels: np.ndarray, bound: float, deadline: float, threads: int | None
+             ) -> tuple[np.ndarray, float]:
+    """Phase 1: grow the caps until the capped LP relaxation equals the full LP (row generation
+    on the LP); returns the caps and the best LP bound."""
+    while time.perf_counter() < deadline:
+        model.build(levels)
+        lp_status, y, lp_value = model.solve_lp(deadline, threads)
+        if y is None:
+            break
+        if lp_status == "optimal":
+            bound = max(bound, lp_value)
+        grown = model.grow_for_lp(y)
+        if grown is None:
+            break
+        levels = grown
+    return levels, bound
+
+
+def _mip_caps(model: _RadiusModel, dm: np.ndarray, wm: np.ndarray, levels: np.ndarray, best_sites: list[int],
+              best_cost: float, bound: float, deadline: float, threads: int | None
+              ) -> tuple[str, list[int], float, float]:
+    """Phase 2: the MIP on the capped model, re-solved with larger caps while its optimum breaks
+    one; returns (status, best sites, their cost, proven bound)."""
+    m = dm.shape[1]
+    status = "time_limit"
+    while time.perf_counter() < deadline and not bound >= best_cost - _tol(best_cost):
+        model.build(levels)
+        if model.a.shape[1] == m:  # no z variable left: any p sites are optimal
+            return "optimal", best_sites, best_cost, best_cost
+        status, found, dual = model.solve(best_sites, deadline, threads)
+        if math.isfinite(dual):
+            bound = max(bound, dual)
+        if found is not None:
+            cost = _pmedian_cost(dm, wm, found)
+            if cost < best_cost:
+                best_sites, best_cost = found, cost
+        if status != "optimal" or found is None:
+            break
+        beyond = (model.levels_of(found) > model.e + 1) & ~model.exact
+        if not beyond.any():  # the relaxation's optimum is feasible at its own cost
+            bound = max(bound, best_cost)
+            break
+        levels = np.where(beyond, model.levels_of(found) + MARGIN, model.e)
+    return status, best_sites, best_cost, bound
+
+
 def solve_pmedian(dist: np.ndarray, p: int, weights: np.ndarray | None = None,
                   fixed: list[int] | None = None, capacities: np.ndarray | None = None,
                   time_limit: float | None = None, threads: int | None = None) -> LocateResult:
@@ -486,47 +532,14 @@ def solve_pmedian(dist: np.ndarray, p: int, weights: np.ndarray | None = None,
 
     model = _RadiusModel(dm, wm, p, fx)
     dh = _finite_copy(dm)
-    sites = _greedy_pmedian(dh, wm, p, fx)
-    sites = _interchange(dh, wm, sites, fx, deadline)
-    best_sites, best_cost = sites, _pmedian_cost(dm, wm, sites)
-    bound = model.offset
-    status = "time_limit"
+    sites = _interchange(dh, wm, _greedy_pmedian(dh, wm, p, fx), fx, deadline)
+    best_cost = _pmedian_cost(dm, wm, sites)
     if math.isfinite(best_cost):
-        levels = model.levels_of(sites) + MARGIN
-        # 1. caps for which the relaxed LP equals the full LP (row generation on the LP)
-        while time.perf_counter() < deadline:
-            model.build(levels)
-            lp_status, y, lp_value = model.solve_lp(deadline, threads)
-            if y is None:
-                break
-            if lp_status == "optimal":
-                bound = max(bound, lp_value)
-            grown = model.grow_for_lp(y)
-            if grown is None:
-                break
-            levels = grown
+        levels, bound = _lp_caps(model, model.levels_of(sites) + MARGIN, model.offset, deadline, threads)
     else:  # the heuristic left someone unserved: the exact model throughout
-        levels = model.full.copy()
-    # 2. the MIP on the capped model, re-solved with larger caps while its optimum breaks one
-    while time.perf_counter() < deadline and not bound >= best_cost - _tol(best_cost):
-        model.build(levels)
-        if model.a.shape[1] == m:  # no z variable left: any p sites are optimal
-            status, bound = "optimal", best_cost
-            break
-        status, found, dual = model.solve(best_sites, deadline, threads)
-        if math.isfinite(dual):
-            bound = max(bound, dual)
-        if found is not None:
-            cost = _pmedian_cost(dm, wm, found)
-            if cost < best_cost:
-                best_sites, best_cost = found, cost
-        if status != "optimal" or found is None:
-            break
-        beyond = (model.levels_of(found) > model.e + 1) & ~model.exact
-        if not beyond.any():  # the relaxation's optimum is feasible at its own cost
-            bound = max(bound, best_cost)
-            break
-        levels = np.where(beyond, model.levels_of(found) + MARGIN, model.e)
+        levels, bound = model.full.copy(), model.offset
+    status, best_sites, best_cost, bound = _mip_caps(model, dm, wm, levels, sites, best_cost, bound, deadline,
+                                                     threads)
     if integral and math.isfinite(bound):
         bound = math.ceil(bound - 1e-6)
     bound = min(bound, best_cost)

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from wijkloket.areas.codes import gemeente_codes, levels_of, normalise_code
+from wijkloket.areas.levels import RD_NEW
 from wijkloket.errors import InputFileError, UnknownAreaError
 from wijkloket.indicators.registry import Registry
 from wijkloket.sources.base import REJECTION_COLUMNS, IngestResult
 from wijkloket.sources.files import check_file, read_csv_text
 
-RD_NEW = "EPSG:28992"
 PUBLISHER = "CBS"
 DATASETS = {
     "kaart": "Wijk- en buurtkaart",
@@ -141,32 +141,11 @@ def _read_table(path: Path, layer: str | None, encoding: str | None) -> tuple[pd
     raise InputFileError("error.cbs_suffix", file=str(path), suffix=suffix or "(geen)")
 
 
-def read_cbs(
-    path: Path,
-    gemeente: str | None,
-    registry: Registry,
-    year: int | None = None,
-    layer: str | None = None,
-    encoding: str | None = None,
-) -> IngestResult:
-    """Read one CBS file; keep the areas of `gemeente` (all municipalities when None)."""
-    check_file(path)
-    frame, geometry = _read_table(path, layer, encoding)
+def _identify(fmt: str, frame: pd.DataFrame, path: Path, year: int | None
+              ) -> tuple[pd.Series, pd.Series, str | None, int]:
+    """Each row's own area code and name, the column with the municipality's name, and the year."""
     columns = list(frame.columns)
-    fmt = detect_format(columns)
     lay = layout()["formats"]
-    if fmt is None:
-        expected = ", ".join(lay["kaart"]["code"][:3] + lay["odata"]["code"][:2])
-        raise InputFileError(
-            "error.not_cbs", file=str(path), expected=expected,
-            found=", ".join(columns[:12]) + (" ..." if len(columns) > 12 else ""),
-        )
-    if frame.empty:
-        raise InputFileError("error.file_no_rows", file=str(path))
-    first_row = 1 if geometry is not None else 2  # CSV: line 1 is the header
-    row_numbers = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
-
-    # Each row's own area code, name and the municipality's name.
     gemeente_name_col = None
     if fmt == "kaart":
         code = pd.Series(np.nan, index=frame.index, dtype=object)
@@ -183,113 +162,120 @@ def read_cbs(
                 name[take] = frame.loc[take, name_col].astype(str).str.strip()
         code = code.fillna("")
         gemeente_name_col = _first(columns, lay["kaart"]["gemeente_name"])
-        year = _year_from(path, frame, lay["kaart"]["year"], year)
     elif fmt == "odata":
         src = _first(columns, lay["odata"]["code"])
         code = frame[src].astype(str).map(normalise_code)
         name = pd.Series("", index=frame.index, dtype=object)
         gemeente_name_col = _first(columns, lay["odata"]["gemeente_name"])
-        year = _year_from(path, frame, lay["odata"]["year"], year)
     else:
         src = next(c for c in columns if c.endswith(lay["statline"]["code_suffix"]))
         code = frame[src].astype(str).map(normalise_code)
         name_col = _first(columns, lay["statline"]["name"])
         name = frame[name_col].astype(str).str.strip() if name_col else pd.Series("", index=frame.index)
-        year = _year_from(path, frame, lay["statline"]["year"], year)
+    return code, name, gemeente_name_col, _year_from(path, frame, lay[fmt]["year"], year)
 
-    level = levels_of(code)
-    gm = gemeente_codes(code)
-    reason = pd.Series("", index=frame.index, dtype=object)
+
+def _reasons(code: pd.Series, level: pd.Series, gm: pd.Series, gemeente: str | None) -> pd.Series:
+    """Why each row is not kept ('' for a kept row): invalid code, other municipality, duplicate."""
+    reason = pd.Series("", index=code.index, dtype=object)
     reason[level.isna()] = "invalid_code"
     if gemeente is not None:
         reason[(reason == "") & (gm != gemeente)] = "other_gemeente"
-    dup = code.duplicated(keep="first") & (reason == "")
-    reason[dup] = "duplicate_code"
-    keep = reason == ""
+    reason[code.duplicated(keep="first") & (reason == "")] = "duplicate_code"
+    return reason
 
-    if gemeente is not None and not (keep & level.isin(["wijk", "buurt"])).any():
-        known = sorted(set(gm[level.notna()]))
-        names: dict[str, str] = {}
-        if gemeente_name_col:
-            names = dict(zip(gm, frame[gemeente_name_col].astype(str).str.strip(), strict=True))
-        close = difflib.get_close_matches(gemeente, known, n=5, cutoff=0.6)
-        shown = ", ".join(f"{c} {names.get(c, '')}".strip() for c in close) or "-"
-        raise UnknownAreaError(
-            "error.gemeente_not_in_file", gemeente=gemeente, file=str(path), close=shown,
-            n=len(known),
-        )
 
-    mapping = registry.column_map(fmt, year, columns)
-    if not mapping:
-        raise InputFileError(
-            "error.cbs_no_variables", file=str(path), year=year,
-            expected=", ".join(registry.known_columns(fmt)[:8]) + ", ...",
-        )
-    kept = frame[keep]
+def _gemeente_missing(path: Path, frame: pd.DataFrame, gemeente: str, gm: pd.Series, level: pd.Series,
+                      gemeente_name_col: str | None) -> UnknownAreaError:
+    """The error for a file without the asked municipality, naming the closest codes in it."""
+    known = sorted(set(gm[level.notna()]))
+    names: dict[str, str] = {}
+    if gemeente_name_col:
+        names = dict(zip(gm, frame[gemeente_name_col].astype(str).str.strip(), strict=True))
+    close = difflib.get_close_matches(gemeente, known, n=5, cutoff=0.6)
+    shown = ", ".join(f"{c} {names.get(c, '')}".strip() for c in close) or "-"
+    return UnknownAreaError("error.gemeente_not_in_file", gemeente=gemeente, file=str(path), close=shown,
+                            n=len(known))
+
+
+def _long_values(kept: pd.DataFrame, codes: np.ndarray, rows: pd.Series, mapping: dict[str, str]
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """One row per area and variable with its value and status, and the columns with unreadable
+    numbers (with their first row numbers)."""
     long_frames = []
     invalid_cells: list[str] = []
     for col, variable in mapping.items():
         values, status = parse_numbers(kept[col])
         bad = status == "invalid"
         if bad.any():
-            rows = row_numbers[keep][bad].head(3).astype(str).tolist()
-            invalid_cells.append(f"{col}: rij {', '.join(rows)}")
-        long_frames.append(
-            pd.DataFrame(
-                {"area_code": code[keep].to_numpy(), "variable": variable,
-                 "value": values.to_numpy(), "status": status.to_numpy()}
-            )
-        )
-    values_long = pd.concat(long_frames, ignore_index=True)
+            invalid_cells.append(f"{col}: rij {', '.join(rows[bad].head(3).astype(str).tolist())}")
+        long_frames.append(pd.DataFrame({"area_code": codes, "variable": variable, "value": values.to_numpy(),
+                                         "status": status.to_numpy()}))
+    return pd.concat(long_frames, ignore_index=True), invalid_cells
 
-    gem_names = pd.Series("", index=frame.index, dtype=object)
-    if gemeente_name_col:
-        gem_names = frame[gemeente_name_col].astype(str).str.strip()
-    areas = pd.DataFrame(
-        {
-            "area_code": code[keep].to_numpy(),
-            "level": level[keep].to_numpy(),
-            "name": name[keep].replace({"nan": ""}).to_numpy(),
-            "gemeente_code": gm[keep].to_numpy(),
-            "gemeente_name": gem_names[keep].to_numpy(),
-        }
-    )
-    rejected = ~keep
+
+def read_cbs(
+    path: Path,
+    gemeente: str | None,
+    registry: Registry,
+    year: int | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+) -> IngestResult:
+    """Read one CBS file; keep the areas of `gemeente` (all municipalities when None)."""
+    check_file(path)
+    frame, geometry = _read_table(path, layer, encoding)
+    columns = list(frame.columns)
+    fmt = detect_format(columns)
+    if fmt is None:
+        lay = layout()["formats"]
+        expected = ", ".join(lay["kaart"]["code"][:3] + lay["odata"]["code"][:2])
+        raise InputFileError(
+            "error.not_cbs", file=str(path), expected=expected,
+            found=", ".join(columns[:12]) + (" ..." if len(columns) > 12 else ""),
+        )
+    if frame.empty:
+        raise InputFileError("error.file_no_rows", file=str(path))
+    first_row = 1 if geometry is not None else 2  # CSV: line 1 is the header
+    row_numbers = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
+    code, name, gemeente_name_col, year = _identify(fmt, frame, path, year)
+    level = levels_of(code)
+    gm = gemeente_codes(code)
+    reason = _reasons(code, level, gm, gemeente)
+    keep = reason == ""
+    if gemeente is not None and not (keep & level.isin(["wijk", "buurt"])).any():
+        raise _gemeente_missing(path, frame, gemeente, gm, level, gemeente_name_col)
+    mapping = registry.column_map(fmt, year, columns)
+    if not mapping:
+        raise InputFileError(
+            "error.cbs_no_variables", file=str(path), year=year,
+            expected=", ".join(registry.known_columns(fmt)[:8]) + ", ...",
+        )
+    values_long, invalid_cells = _long_values(frame[keep], code[keep].to_numpy(), row_numbers[keep], mapping)
+    gem_names = (frame[gemeente_name_col].astype(str).str.strip() if gemeente_name_col
+                 else pd.Series("", index=frame.index, dtype=object))
+    areas = pd.DataFrame({
+        "area_code": code[keep].to_numpy(), "level": level[keep].to_numpy(),
+        "name": name[keep].replace({"nan": ""}).to_numpy(), "gemeente_code": gm[keep].to_numpy(),
+        "gemeente_name": gem_names[keep].to_numpy(),
+    })
     rejections = pd.DataFrame(
-        {
-            "row_number": row_numbers[rejected].to_numpy(),
-            "column_name": "area_code",
-            "value": code[rejected].to_numpy(),
-            "reason": reason[rejected].to_numpy(),
-        },
+        {"row_number": row_numbers[~keep].to_numpy(), "column_name": "area_code",
+         "value": code[~keep].to_numpy(), "reason": reason[~keep].to_numpy()},
         columns=REJECTION_COLUMNS,
     )
     geo = None
     if geometry is not None:
         import geopandas as gpd
 
-        geo = gpd.GeoDataFrame(
-            {"area_code": code[keep].to_numpy(), "level": level[keep].to_numpy()},
-            geometry=geometry[keep].to_numpy(), crs=RD_NEW,
-        )
-    warnings = []
-    if invalid_cells:
-        warnings.append("invalid_cells:" + "; ".join(invalid_cells))
+        geo = gpd.GeoDataFrame({"area_code": code[keep].to_numpy(), "level": level[keep].to_numpy()},
+                               geometry=geometry[keep].to_numpy(), crs=RD_NEW)
     dataset = DATASETS[fmt]
     if fmt == "statline":
         dataset += " (" + ", ".join(sorted(set(mapping.values()))) + ")"
     return IngestResult(
-        kind=f"cbs_{fmt}",
-        dataset=dataset,
-        publisher=PUBLISHER,
-        year=int(year),
-        areas=areas,
-        values=values_long,
-        rows_read=len(frame),
-        rejections=rejections,
-        geometry=geo,
-        privacy="open",
-        columns_mapped=mapping,
+        kind=f"cbs_{fmt}", dataset=dataset, publisher=PUBLISHER, year=int(year), areas=areas, values=values_long,
+        rows_read=len(frame), rejections=rejections, geometry=geo, privacy="open", columns_mapped=mapping,
         columns_ignored=[c for c in columns if c not in mapping],
-        warnings=warnings,
+        warnings=["invalid_cells:" + "; ".join(invalid_cells)] if invalid_cells else [],
     )
