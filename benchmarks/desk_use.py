@@ -90,20 +90,20 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path, Path]:
 
 
 def run_wijkloket(log: Path, pcs: Path, mapping: Path, folder: Path) -> dict[str, float]:
-    from wijkloket import core
     from wijkloket.config import data_dir
     from wijkloket.indicators.registry import default_registry
-    from wijkloket.store.workspace import Workspace
+    from wijkloket.usecases import ingest, open_workspace
+    from wijkloket.usecases.desk import desk_use
 
     ws_dir = folder / "ws"
-    core.init_workspace(ws_dir, "GM0392")
-    with Workspace(ws_dir) as ws:
-        core.add_cbs(ws, data_dir() / "cbs" / "kwb2024_gemeente_wijk_basis.csv", default_registry())
-        core.add_postcodes(ws, pcs)
+    ingest.init_workspace(ws_dir, "GM0392")
+    with open_workspace(ws_dir, write=True) as ws:
+        ingest.add_cbs(ws, data_dir() / "cbs" / "kwb2024_gemeente_wijk_basis.csv", default_registry())
+        ingest.add_postcodes(ws, pcs)
         t0 = time.perf_counter()
-        rep = core.add_log(ws, log, mapping, "visit", max_rejected=100.0)
+        rep = ingest.add_log(ws, log, mapping, "visit", max_rejected=100.0)
         t1 = time.perf_counter()
-        res = core.desk_use(ws, "visit")
+        res = desk_use(ws, "visit")
         t2 = time.perf_counter()
     return {"import_s": t1 - t0, "indicators_s": t2 - t1, "total_s": t2 - t0, "accepted": rep.add.rows_accepted,
             "rows_out": len(res.table)}

@@ -57,3 +57,24 @@ def haarlem_ws(tmp_path: Path, data: Path, cli: Callable[..., tuple[int, str, st
         assert cli("add", "cbs", data / f, "--workspace", ws)[0] == 0
     assert cli("add", "districts", data / "haarlem/stadsdelen_2024.csv", "--workspace", ws)[0] == 0
     return ws
+
+
+@pytest.fixture(scope="session")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
+    """The demo workspace (Haarlem: CBS data, districts, synthetic desk exports and service points,
+    the report), built ONCE per test session and shared by all xdist workers: the first worker
+    builds it under a file lock, the others wait and reuse it. Treat it as read-only; copy it with
+    `shutil.copytree` to change it."""
+    from filelock import FileLock
+
+    from wijkloket.indicators.registry import load_registry
+    from wijkloket.usecases.demo import run_demo
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this session
+    folder = root / "shared-demo"
+    done = root / "shared-demo.done"
+    with FileLock(str(root / "shared-demo.lock")):
+        if not done.exists():
+            run_demo(folder, "GM0392", "nl", load_registry(), data)
+            done.write_text("ok", "utf-8")
+    return folder

@@ -50,12 +50,16 @@ def test_locate_in_the_workspace_is_optimal_by_brute_force(ws_points: Path, cli:
     chosen = rows[0]["sites"]
     assert float(rows[0]["gap"]) <= 1e-9
     # Brute force over the three candidates with the workspace's own matrix.
-    from wijkloket import core
+    from wijkloket.access.summary import group_weights, point_weights
     from wijkloket.indicators.registry import default_registry
-    from wijkloket.store.workspace import Workspace
+    from wijkloket.usecases import open_workspace
+    from wijkloket.usecases.analysis import Analysis
 
-    with Workspace(ws_points) as ws:
-        acc, mins, pts, w = core._plan_inputs(ws, default_registry(), "population", "bike", None)
+    with open_workspace(ws_points) as ws:
+        an = Analysis(ws, default_registry())
+        acc, prof = an.access(), an.profile()
+    mins, pts = acc.minutes, acc.points
+    w = point_weights(acc.demand, group_weights(prof.table, an.registry, "wijk", ["population"]))["population"]
     desk = np.flatnonzero((pts["kind"] == "desk").to_numpy())
     cands = np.flatnonzero((pts["kind"] == "candidate").to_numpy())
     best = min(cands, key=lambda c: float(np.sum(w * np.minimum(mins[:, desk].min(axis=1), mins[:, c]))))

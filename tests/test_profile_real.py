@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wijkloket import core
 from wijkloket.indicators.profile import profile
 from wijkloket.indicators.registry import default_registry
 from wijkloket.sources.cbs import read_cbs
 from wijkloket.store.workspace import Workspace
+from wijkloket.usecases.profile import district_profile
 
 REG = default_registry()
 ATTR = "cbs/wijkenbuurten2024_wijken_haarlem_haarlemmermeer_attributes.csv"
@@ -63,7 +63,7 @@ def _check_districts(table: pd.DataFrame, data: Path, gm: str, dmap: dict[str, s
 
 def test_haarlem_district_profile(haarlem_ws: Path, data: Path) -> None:
     with Workspace(haarlem_ws, read_only=True) as ws:
-        result = core.district_profile(ws, REG)
+        result = district_profile(ws, REG)
     assert result.year == 2024 and result.gemeente_name == "Haarlem"
     t = result.table
     assert t.loc[(t["level"] == "gemeente") & (t["indicator"] == "population"),
@@ -87,7 +87,7 @@ def test_haarlemmermeer_with_own_district_file(tmp_path: Path, data: Path, fixtu
     code, out, err = cli("add", "districts", fixtures / "haarlemmermeer_districts.csv", "-w", ws)
     assert code == 0, err
     with Workspace(ws, read_only=True) as w:
-        t = core.district_profile(w, REG).table
+        t = district_profile(w, REG).table
     _check_districts(t, data, "GM0394", _districts(fixtures / "haarlemmermeer_districts.csv"))
 
 
@@ -98,7 +98,7 @@ def test_without_district_file_each_wijk_is_a_district(tmp_path: Path, data: Pat
     cli("init", ws, "--gemeente", "GM0394")
     cli("add", "cbs", data / "cbs/wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg", "-w", ws)
     with Workspace(ws, read_only=True) as w:
-        t = core.district_profile(w, REG).table
+        t = district_profile(w, REG).table
     d = t[(t["level"] == "district") & (t["indicator"] == "population")]
     assert len(d) == 18 and set(d["area_code"]) == {r["wijkcode"] for r in _rows(data, "GM0394")}
 

@@ -5,6 +5,7 @@ of residents. Pure functions on tables; disclosure control is applied before any
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,122 @@ def _protected_cells(table: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame,
     return res.table, status, res.row_totals, res.row_total_status
 
 
+@dataclass
+class _Level:
+    """One level of the tables: its name, the event column holding its key, its residents per age
+    band, and how an area code of the level gets its name and district."""
+
+    level: str
+    column: str | None  # None: the whole municipality
+    residents: pd.DataFrame
+    name_of: Callable[[str], object]
+    district_of: Callable[[str], object]
+
+    def keys(self, ev: pd.DataFrame, gemeente: str) -> pd.Series:
+        return ev[self.column] if self.column else pd.Series(gemeente, index=ev.index)
+
+    def label(self, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+        frame["level"] = self.level
+        frame["year"] = int(year)
+        frame["area_name"] = frame["area_code"].map(self.name_of)
+        frame["district"] = frame["area_code"].map(self.district_of)
+        return frame
+
+
+class _Hierarchy:
+    """Base areas -> districts -> municipality for a desk log (see `desk_indicators`)."""
+
+    def __init__(self, geo: Geography, residents: pd.DataFrame) -> None:
+        self.geo = geo
+        self.dmap = geo.districts.set_index("area_code")
+        # buurten roll up through their wijk when the district file is written in wijken
+        self.via_wijk = bool((geo.areas["level"] == "buurt").any() and self.dmap.index.str.startswith("WK").all())
+        self.names = dict(zip(self.dmap["district_code"], self.dmap["district"], strict=True))
+        res_district = residents.groupby(
+            (residents.index.map(wijk_of) if self.via_wijk else residents.index).map(self.dmap["district_code"])
+        ).sum(min_count=1)
+        self.res_city = residents.sum(min_count=1).to_frame(geo.gemeente).T
+        self.base_level = str(geo.areas["level"].iloc[0])
+        self.levels = [
+            _Level(self.base_level, "base", residents, lambda code: geo.areas["name"].get(code, code),
+                   lambda code: self.names.get(self.district_code(code), None)),
+            _Level("district", "district_code", res_district, lambda code: self.names.get(code, code),
+                   lambda code: self.names.get(code, code)),
+            _Level("gemeente", None, self.res_city, lambda code: geo.gemeente_name, lambda code: None),
+        ]
+
+    def district_code(self, base: str) -> str:
+        key = wijk_of(base) if self.via_wijk and base.startswith("BU") else base
+        return str(self.dmap["district_code"].get(key, ""))
+
+    def district_groups(self, table: pd.DataFrame, level: str) -> list[pd.DataFrame]:
+        """The base-level table split per district (district totals are its margins); others whole."""
+        if level != self.base_level:
+            return [table]
+        codes = {a: self.dmap["district_code"].get(wijk_of(a) if self.via_wijk else a) for a in table.index}
+        return [table.loc[[a for a in table.index if codes[a] == d]] for d in self.dmap["district_code"].unique()]
+
+
+def _long(vals: pd.DataFrame, status: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    long = vals.stack(future_stack=True).rename(value).reset_index()
+    long.columns = ["area_code", column, value]
+    long["suppressed"] = status.stack(future_stack=True).to_numpy()
+    return long
+
+
+def _product_rows(h: _Hierarchy, lv: _Level, sel: pd.DataFrame, keys: pd.Series, year: int, city_total: float,
+                  kind: str, threshold: int) -> list[pd.DataFrame]:
+    products = VISIT_PRODUCTS if kind == "visit" else ISSUED_PRODUCTS
+    total_name = TOTAL[kind]
+    table = sel.groupby([keys.loc[sel.index], "product"])["n"].sum().unstack("product")
+    table = table.reindex(index=lv.residents.index, columns=list(products)).fillna(0.0)
+    rows = []
+    city_res = float(h.res_city["total"].iloc[0])
+    for part in h.district_groups(table, lv.level):
+        if part.empty:
+            continue
+        vals, status, totals, total_status = _protected_cells(part, threshold)
+        tot = pd.DataFrame({"area_code": totals.index, "product": total_name, "value": totals.to_numpy(),
+                            "suppressed": total_status.to_numpy()})
+        counts = pd.concat([_long(vals, status, "product", "value"), tot], ignore_index=True)
+        counts["level"] = lv.level
+        counts["year"] = int(year)
+        pop = counts["area_code"].map(lv.residents["total"])
+        rows.append(lv.label(_derived(counts, pop, city_total, city_res, kind, total_name), year))
+    return rows
+
+
+def _age_rows(lv: _Level, sel: pd.DataFrame, keys: pd.Series, year: int, threshold: int) -> pd.DataFrame:
+    """Visits and visits per 1000 residents per CBS age band (all products together)."""
+    aged = sel[sel["age_band"].notna()]
+    t2 = aged.groupby([keys.loc[aged.index], "age_band"])["n"].sum().unstack("age_band")
+    t2 = t2.reindex(index=lv.residents.index, columns=list(AGE_LABELS)).fillna(0.0)
+    vals, status, _, _ = _protected_cells(t2, threshold)
+    long = _long(vals, status, "age_band", "numerator")
+    res = lv.residents
+    long["denominator"] = [res.loc[a, b] if a in res.index else np.nan
+                           for a, b in zip(long["area_code"], long["age_band"], strict=True)]
+    both = pd.concat([
+        long.assign(indicator="visits", value=long["numerator"], denominator=np.nan),
+        long.assign(indicator="visits_per_1000",
+                    value=1000.0 * long["numerator"] / long["denominator"].where(long["denominator"] > 0)),
+    ], ignore_index=True)
+    both["product"] = TOTAL["visit"]
+    return lv.label(both, year)
+
+
+def _status_rows(lv: _Level, sel: pd.DataFrame, gemeente: str, year: int, threshold: int) -> pd.DataFrame:
+    """No-shows and cancellations: their own protected table per level and year."""
+    t3 = sel.groupby([lv.keys(sel, gemeente), "status"])["n"].sum().unstack("status")
+    t3 = t3.reindex(index=lv.residents.index, columns=["no_show", "cancelled"]).fillna(0.0)
+    vals, status, _, _ = _protected_cells(t3, threshold)
+    long = _long(vals, status, "status", "value")
+    long["indicator"] = long["status"].map({"no_show": "no_shows", "cancelled": "cancellations"})
+    long = long.drop(columns="status").assign(product=TOTAL["visit"], numerator=long["value"], denominator=np.nan,
+                                              age_band=None)
+    return lv.label(long, year)
+
+
 def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFrame, kind: str,
                     threshold: int = 10) -> tuple[pd.DataFrame, dict[str, float]]:
     """Tidy indicators for visits (`kind="visit"`) or issuances (`kind="issuance"`).
@@ -72,104 +189,25 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
     Returns the table (`COLUMNS`) and a summary: events whose area is not in the CBS data.
     """
     products = VISIT_PRODUCTS if kind == "visit" else ISSUED_PRODUCTS
-    total_name = TOTAL[kind]
     ev = events.copy()
     ev["base"] = geo.base_of(ev["area_code"])
     unmatched = float(ev.loc[ev["base"].isna(), "n"].sum())
     ev = ev[ev["base"].notna()]
-    dmap = geo.districts.set_index("area_code")
-    base_is_buurt = (geo.areas["level"] == "buurt").any()
-    key = ev["base"].map(wijk_of) if (base_is_buurt and dmap.index.str.startswith("WK").all()) else ev["base"]
-    ev["district_code"] = key.map(dmap["district_code"])
-    district_names = dict(zip(dmap["district_code"], dmap["district"], strict=True))
-    res_district = residents.groupby(
-        (residents.index.map(wijk_of) if base_is_buurt and dmap.index.str.startswith("WK").all()
-         else residents.index).map(dmap["district_code"])).sum(min_count=1)
-    res_city = residents.sum(min_count=1).to_frame(geo.gemeente).T
-
-    attended = ev[ev["status"] == "attended"]
+    h = _Hierarchy(geo, residents)
+    ev["district_code"] = (ev["base"].map(wijk_of) if h.via_wijk else ev["base"]).map(h.dmap["district_code"])
     rows: list[pd.DataFrame] = []
-    base_level = str(geo.areas["level"].iloc[0])
-    levels = [
-        (base_level, "base", residents, lambda code: geo.areas["name"].get(code, code),
-         lambda code: district_names.get(dmap["district_code"].get(
-             wijk_of(code) if base_is_buurt and code.startswith("BU") and dmap.index.str.startswith("WK").all()
-             else code, ""), None)),
-        ("district", "district_code", res_district, lambda code: district_names.get(code, code),
-         lambda code: district_names.get(code, code)),
-        ("gemeente", None, res_city, lambda code: geo.gemeente_name, lambda code: None),
-    ]
-    city_res = float(res_city["total"].iloc[0])
-    for year, ev_year in attended.groupby("year"):
-        city_total = ev_year.loc[ev_year["product"].isin(products), "n"].sum()
-        for level, col, res, name_of, district_of in levels:
-            keys = ev_year[col] if col else pd.Series(geo.gemeente, index=ev_year.index)
-            sel = ev_year[ev_year["product"].isin(products)]
-            table = sel.groupby([keys.loc[sel.index], "product"])["n"].sum().unstack("product")
-            table = table.reindex(index=res.index, columns=list(products)).fillna(0.0)
-            groups = [table] if level != base_level else [
-                table.loc[[a for a in table.index if dmap["district_code"].get(
-                    wijk_of(a) if base_is_buurt and dmap.index.str.startswith("WK").all() else a) == d]]
-                for d in dmap["district_code"].unique()]
-            for part in groups:
-                if part.empty:
-                    continue
-                vals, status, totals, total_status = _protected_cells(part, threshold)
-                long = vals.stack(future_stack=True).rename("value").reset_index()
-                long.columns = ["area_code", "product", "value"]
-                long["suppressed"] = status.stack(future_stack=True).to_numpy()
-                tot = pd.DataFrame({"area_code": totals.index, "product": total_name, "value": totals.to_numpy(),
-                                    "suppressed": total_status.to_numpy()})
-                counts = pd.concat([long, tot], ignore_index=True)
-                counts["level"] = level
-                counts["year"] = int(year)
-                pop = counts["area_code"].map(res["total"])
-                out = _derived(counts, pop, city_total, city_res, kind, total_name)
-                out["area_name"] = out["area_code"].map(name_of)
-                out["district"] = out["area_code"].map(district_of)
-                rows.append(out)
-            # Age bands (all products together), only where ages are known.
+    for year, ev_year in ev[ev["status"] == "attended"].groupby("year"):
+        sel = ev_year[ev_year["product"].isin(products)]
+        city_total = sel["n"].sum()
+        for lv in h.levels:
+            keys = lv.keys(ev_year, geo.gemeente)
+            rows += _product_rows(h, lv, sel, keys, int(year), city_total, kind, threshold)
             if kind == "visit" and ev_year["age_band"].notna().any():
-                aged = sel[sel["age_band"].notna()]
-                t2 = aged.groupby([keys.loc[aged.index], "age_band"])["n"].sum().unstack("age_band")
-                t2 = t2.reindex(index=res.index, columns=list(AGE_LABELS)).fillna(0.0)
-                vals, status, _, _ = _protected_cells(t2, threshold)
-                long = vals.stack(future_stack=True).rename("numerator").reset_index()
-                long.columns = ["area_code", "age_band", "numerator"]
-                long["suppressed"] = status.stack(future_stack=True).to_numpy()
-                band_pop = [res.loc[a, b] if a in res.index else np.nan
-                            for a, b in zip(long["area_code"], long["age_band"], strict=True)]
-                long["denominator"] = band_pop
-                both = pd.concat([
-                    long.assign(indicator="visits", value=long["numerator"], denominator=np.nan),
-                    long.assign(indicator="visits_per_1000",
-                                value=1000.0 * long["numerator"] / long["denominator"].where(long["denominator"] > 0)),
-                ], ignore_index=True)
-                both["level"] = level
-                both["year"] = int(year)
-                both["product"] = total_name
-                both["area_name"] = both["area_code"].map(name_of)
-                both["district"] = both["area_code"].map(district_of)
-                rows.append(both)
-    # No-shows and cancellations (visits only): their own table per level and year.
+                rows.append(_age_rows(lv, sel, keys, int(year), threshold))
     if kind == "visit":
         for year, ev_year in ev.groupby("year"):
             sel = ev_year[ev_year["product"].isin(products) & ev_year["status"].isin(["no_show", "cancelled"])]
-            for level, col, res, name_of, district_of in levels:
-                keys = sel[col] if col else pd.Series(geo.gemeente, index=sel.index)
-                t3 = sel.groupby([keys, "status"])["n"].sum().unstack("status")
-                t3 = t3.reindex(index=res.index, columns=["no_show", "cancelled"]).fillna(0.0)
-                vals, status, _, _ = _protected_cells(t3, threshold)
-                long = vals.stack(future_stack=True).rename("value").reset_index()
-                long.columns = ["area_code", "status", "value"]
-                long["suppressed"] = status.stack(future_stack=True).to_numpy()
-                long["indicator"] = long["status"].map({"no_show": "no_shows", "cancelled": "cancellations"})
-                long = long.drop(columns="status").assign(
-                    level=level, year=int(year), product=total_name,
-                    numerator=long["value"], denominator=np.nan, age_band=None)
-                long["area_name"] = long["area_code"].map(name_of)
-                long["district"] = long["area_code"].map(district_of)
-                rows.append(long)
+            rows += [_status_rows(lv, sel, geo.gemeente, int(year), threshold) for lv in h.levels]
     if not rows:
         return pd.DataFrame(columns=COLUMNS), {"unmatched": unmatched}
     out = pd.concat(rows, ignore_index=True)
@@ -201,3 +239,19 @@ def _derived(counts: pd.DataFrame, pop: pd.Series, city_total: float, city_res: 
     parts.append(tot.assign(indicator="representation_index", numerator=tot["value"], denominator=tpop,
                             value=100.0 * share_visits / share_res, age_band=None))
     return pd.concat(parts, ignore_index=True)
+
+
+DEFAULT_VISIT_RATE = 1 / 3
+"""Desk visits per resident per year for the top products where there is no desk log: "once every
+three years" (information note 2021/547821)."""
+
+
+def visit_rate(table: pd.DataFrame) -> float | None:
+    """Visits per resident per year for the top products from a desk-use table: the mean over the
+    log's years of the municipality's visits per 1000 / 1000 (one year can sit in the dip or the
+    peak of the renewal cycle). None when a year's figure is missing or suppressed."""
+    c = table[(table["level"] == "gemeente") & (table["product"] == TOTAL["visit"]) & table["age_band"].isna()
+              & (table["indicator"] == "visits_per_1000")]
+    if not len(c) or not c["value"].notna().all():
+        return None
+    return float(c["value"].mean()) / 1000.0

@@ -1,0 +1,169 @@
+"""Adding sources to a workspace: CBS tables, districts, postcode tables, desk logs, service
+points and road networks. Every add is all-or-nothing and adding the same file twice changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wijkloket.areas.districts import read_district_file, validate_districts
+from wijkloket.config import Settings, check_gemeente_code
+from wijkloket.errors import WijkloketError
+from wijkloket.indicators.registry import Registry
+from wijkloket.sources.cbs import read_cbs
+from wijkloket.sources.files import check_file, sha256
+from wijkloket.store.workspace import AddOutcome, Workspace, create_workspace
+from wijkloket.usecases.profile import latest_year
+
+DATASETS = {"districts": "Indeling in stadsdelen", "postcodes": "Postcode naar buurt/wijk",
+            "visit": "Afsprakenlog", "issuance": "Verstrekkingen", "points": "Servicepunten", "network": "Wegennet"}
+"""The names the store keeps for the sources wijkloket itself defines (doors show `dataset.<kind>`)."""
+
+
+def init_workspace(folder: Path, gemeente: str, lang: str = "nl") -> Path:
+    settings = Settings(gemeente=check_gemeente_code(gemeente), name=folder.name, lang=lang)
+    return create_workspace(folder, settings)
+
+
+@dataclass
+class AddReport:
+    outcome: AddOutcome
+    kind: str
+    dataset: str
+    year: int | None
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def add_cbs(ws: Workspace, path: Path, registry: Registry, year: int | None = None,
+            layer: str | None = None, encoding: str | None = None) -> AddReport:
+    check_file(path)
+    digest = sha256(path)
+    result = read_cbs(path, ws.gemeente, registry, year=year, layer=layer, encoding=encoding)
+    outcome = ws.add_ingest(result, path, digest)
+    reasons = result.rejections["reason"].value_counts().to_dict() if len(result.rejections) else {}
+    return AddReport(outcome, result.kind, result.dataset, result.year, result.rows_read,
+                     result.rows_accepted, result.rows_rejected,
+                     {str(k): int(v) for k, v in reasons.items()}, result.warnings)
+
+
+def add_districts(ws: Workspace, path: Path) -> AddReport:
+    check_file(path)
+    table = read_district_file(path)
+    year = latest_year(ws)
+    areas = ws.areas(year)
+    codes = [c for c, lv in areas["level"].items() if lv in ("wijk", "buurt")]
+    checked = validate_districts(table, ws.gemeente, codes, str(path), year)
+    outcome = ws.add_districts(checked, path, sha256(path))
+    return AddReport(outcome, "districts", DATASETS["districts"], None, len(table), len(table), 0)
+
+
+def add_postcodes(ws: Workspace, path: Path) -> AddReport:
+    check_file(path)
+    outcome, result = ws.add_postcodes(path, sha256(path))
+    return AddReport(outcome, "postcodes", DATASETS["postcodes"], result.year, result.rows_read,
+                     result.rows_accepted, result.rows_read - result.rows_accepted, result.rejected_by_reason)
+
+
+@dataclass
+class LogReport:
+    add: AddReport
+    period: tuple[str, str] | None
+    columns_dropped: list[str]
+    bsn_columns: list[str]
+    unknown_products: dict[str, int]
+    first_problems: list[dict[str, Any]]
+    overlaps: list[dict[str, str]]
+    rejected_file: Path | None
+    synthetic: bool
+    known_products: list[str] = field(default_factory=list)  # canonical products, for the fix of unknown ones
+
+
+def _write_rejected(ws: Workspace, path: Path, imp: Any, delimiter: str | None) -> Path | None:
+    """Rejected rows beside the workspace, in the input's layout (identifying columns blanked) plus
+    the reason, so they can be fixed and added again."""
+    if imp is None or imp.rejected_rows.empty:
+        return None
+    out_dir = ws.folder / "afgewezen"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"{path.stem}_afgewezen.csv"
+    enc = "cp1252" if imp.encoding == "cp1252" else "utf-8"
+    imp.rejected_rows.to_csv(out, sep=delimiter or ";", index=False, encoding=enc, errors="replace")
+    return out
+
+
+def add_log(ws: Workspace, path: Path, mapping_path: Path, kind: str, sheet: str | None = None,
+            max_rejected: float = 2.0) -> LogReport:
+    """Import a visit log (`kind="visit"`) or an issuance list (`kind="issuance"`)."""
+    from wijkloket.sources.logs import load_mapping, synonyms
+
+    mapping = load_mapping(mapping_path)
+    check_file(path)
+    digest = sha256(path)
+    try:
+        outcome, imp = ws.add_log(kind, path, digest, mapping, sheet, max_rejected)
+    except WijkloketError as exc:
+        imp = exc.params.pop("_import", None)
+        if imp is not None:
+            exc.params["rejected_file"] = str(_write_rejected(ws, path, imp, mapping.delimiter) or "-")
+        raise
+    dataset = DATASETS[kind]
+    if imp is None:
+        src = ws.sources().set_index("source_id").loc[outcome.source_id]
+        return LogReport(AddReport(outcome, kind, dataset, None, int(src["rows_read"]), int(src["rows_accepted"]),
+                                   int(src["rows_rejected"])), None, [], [], {}, [], [], None, bool(src["synthetic"]))
+    written = _write_rejected(ws, path, imp, mapping.delimiter)
+    return LogReport(
+        AddReport(outcome, kind, dataset, None, imp.rows_read, imp.rows_accepted,
+                  imp.rows_read - imp.rows_accepted, imp.rejected_by_reason),
+        imp.period, imp.columns_dropped, imp.bsn_columns, imp.unknown_products, imp.first_problems,
+        imp.overlaps, written, imp.synthetic, list(synonyms()["meta"]["canonical_products"]),
+    )
+
+
+def municipality_shape(ws: Workspace) -> Any:
+    """The municipality's outline (union of its finest areas) in RD New, or None without geometry."""
+    from wijkloket.areas.levels import finest_level
+
+    geo = ws.geometry(latest_year(ws))
+    if geo is None or len(geo) == 0:
+        return None
+    mine = geo[geo["area_code"].str.slice(2, 6) == ws.gemeente[2:6]]
+    return mine[mine["level"] == finest_level(mine["level"])].union_all()
+
+
+def add_points(ws: Workspace, path: Path) -> tuple[AddReport, list[str]]:
+    """Service points; those outside the municipality are kept and named."""
+    import shapely
+
+    from wijkloket.sources.points import read_points
+
+    res = read_points(path)
+    table = res.table.copy()
+    shape = municipality_shape(ws)
+    if shape is not None:
+        table["inside"] = shapely.contains(shape, shapely.points(table["x"].to_numpy(), table["y"].to_numpy()))
+    else:
+        table["inside"] = True
+    outcome = ws.add_points(table, path, sha256(path), res.synthetic)
+    outside = table.loc[~table["inside"], "name"].tolist()
+    return AddReport(outcome, "points", DATASETS["points"], None, res.rows_read, len(table), 0), outside
+
+
+def add_network(ws: Workspace, path: Path) -> AddReport:
+    """A road network (OSM XML or GraphML); travel times then follow the roads."""
+    from wijkloket.access.network import read_network
+
+    check_file(path)
+    digest = sha256(path)
+    existing = ws.find_source(digest)
+    if existing is not None:
+        return AddReport(AddOutcome("unchanged", existing), "network", DATASETS["network"], None, 0, 0, 0)
+    nodes, edges = read_network(path)
+    publisher = "OpenStreetMap" if path.suffix == ".osm" else "GraphML"
+    outcome = ws.add_network(nodes, edges, path, digest, publisher)
+    return AddReport(outcome, "network", DATASETS["network"], None, len(edges), len(edges), 0)

@@ -1,0 +1,43 @@
+"""The report a council committee reads (question 8): every section from one `Analysis`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wijkloket.indicators.registry import Registry
+from wijkloket.store.workspace import Workspace
+from wijkloket.usecases.analysis import Analysis
+
+if TYPE_CHECKING:
+    from wijkloket.report.context import ReportData
+
+
+def report_data(an: Analysis, lang: str, year: int | None = None) -> ReportData:
+    """Everything the report shows, each result computed once: the profile, the inventory, desk use
+    and issuances when there is a log, accessibility when there are service points, and the options
+    and the best extra site when there are candidate sites."""
+    from wijkloket.report.context import ReportData
+
+    prof = an.profile(year)
+    srcs = an.inventory()
+    kinds = {s["kind"] for s in srcs}
+    desk = {kind: an.desk(kind) for kind in ("visit", "issuance") if kind in kinds}
+    access = options = locate = None
+    if "points" in kinds:
+        access = an.access()
+        if (access.points["kind"] == "candidate").any():
+            options = an.options(None, lang)
+            locate = an.locate(1)
+    return ReportData(lang=lang, registry=an.registry, profile=prof, inventory=srcs,
+                      geometry=prof.geometry, districts=prof.districts, desk=desk,
+                      access=access, options=options, locate=locate)
+
+
+def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str, year: int | None = None,
+                 analysis: Analysis | None = None) -> Path:
+    """Write `out_dir/report.html` and return its path."""
+    from wijkloket.report import write_report as render
+
+    an = analysis or Analysis(ws, registry)
+    return render(report_data(an, lang, year), out_dir)
