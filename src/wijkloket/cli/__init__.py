@@ -1,0 +1,34 @@
+"""The command line: parses input, calls the core, formats what it returns. Nothing else.
+
+One module per group of commands (`workspace`, `add`, `analyse`, `plan`, `simulate`); `common`
+holds what they share, `render` draws every terminal table, `helps` puts the help texts (from
+`i18n/cli.toml`) in the user's language, and `errors` is the one place that turns errors into exit
+codes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from wijkloket.cli import add, analyse, plan, simulate, workspace
+from wijkloket.cli.errors import exit_codes
+from wijkloket.cli.helps import LocalisedGroup, lang_callback
+
+app = typer.Typer(cls=LocalisedGroup, callback=lang_callback, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+app.add_typer(workspace.app)
+app.add_typer(add.app, name="add")
+app.add_typer(analyse.app)
+app.add_typer(plan.app, name="plan")
+app.add_typer(simulate.app)
+
+
+def main() -> None:
+    """Entry point: user mistakes become one clear message and exit code 2, no traceback."""
+    with exit_codes(sys.argv[1:]):
+        app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,259 @@
+"""`wijkloket profile | usage | issuances | access`: figures per area, as a table, CSV, Excel or GeoPackage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from wijkloket.cli.common import (
+    FormatOpt,
+    LangOpt,
+    LevelOpt,
+    ModeOpt,
+    OutOpt,
+    WorkspaceOpt,
+    YearOpt,
+    check_format,
+    check_level,
+    registry,
+    resolve_lang,
+    say,
+    write_output,
+)
+from wijkloket.cli.render import Cell, Column, TableView, Tone, print_table
+from wijkloket.i18n import decimals_for, fmt_number, t, unit_label
+from wijkloket.indicators.profile import ALL_LEVELS
+from wijkloket.indicators.registry import Indicator, Registry
+from wijkloket.usecases import open_workspace
+from wijkloket.usecases.access import AccessResult
+from wijkloket.usecases.analysis import Analysis
+from wijkloket.usecases.desk import DeskResult, desk_use
+from wijkloket.usecases.profile import district_profile
+
+app = typer.Typer()
+
+MinCountOpt = Annotated[int, typer.Option("--min-count")]
+MinutesOpt = Annotated[float | None, typer.Option("--minutes")]
+
+
+def _shown_level(level: str) -> str:
+    """The level a table shows: `all` writes every level to a file but shows districts on screen."""
+    return "district" if level == "all" else level
+
+
+@app.command()
+def profile(
+    level: LevelOpt = "district",
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    year: YearOpt = None,
+    indicator: Annotated[list[str] | None, typer.Option()] = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Target groups per area, with an index relative to the city."""
+    from wijkloket.report import exports
+
+    language = resolve_lang(lang, workspace)
+    check_format(format, output)
+    check_level(level)
+    reg = registry()
+    with open_workspace(workspace) as ws:
+        result = district_profile(ws, reg, year, ALL_LEVELS if level == "all" else (level, "gemeente"), indicator)
+        synthetic = result.synthetic
+        table = result.table
+        if level not in ("all", "gemeente"):
+            table = table[table["level"].isin([level, "gemeente"])]
+        if write_output(format, output, language, n=len(table),
+                        csv=lambda: exports.tidy(table, result.year, synthetic),
+                        xlsx=lambda p: exports.write_xlsx(table, p, reg, result.year, language, synthetic),
+                        gpkg=lambda p: exports.write_gpkg(table, result.geometry, result.districts, p,
+                                                          result.year)):
+            return
+    print_profile(table, reg, language, _shown_level(level), result.year, result.gemeente_name)
+
+
+def _tone(index_city: float, ind: Indicator) -> Tone:
+    """Index points from the city in the direction of more potential barriers: 10+ and 20+ are marked."""
+    dev = (index_city - 100) * (1 if ind.concern == "high" else -1)
+    if dev >= 20:
+        return "much_worse"
+    if dev >= 10:
+        return "worse"
+    if dev <= -20:
+        return "much_better"
+    return "better" if dev <= -10 else ""
+
+
+def _profile_cell(by: pd.DataFrame, ind: Indicator, is_total: bool, lang: str) -> Cell:
+    if ind.id not in by.index:
+        return Cell("–")
+    r = by.loc[ind.id]
+    text = fmt_number(r["value"], lang, decimals_for(ind.unit)) + ("*" if r["low_coverage"] else "")
+    idx = r["index_city"]
+    marked = not is_total and ind.kind != "count" and idx == idx  # idx == idx: not NaN
+    return Cell(text, _tone(idx, ind) if marked else "")
+
+
+def print_profile(table: pd.DataFrame, reg: Registry, lang: str, level: str, year: int, gemeente_name: str) -> None:
+    have = set(table.loc[table["value"].notna(), "indicator"])
+    inds = [i for i in reg.indicators.values() if i.id in have]
+    columns = [Column(t("level." + level, lang).capitalize()),
+               *(Column(f"{i.short(lang)}\n({unit_label(i.unit, lang)})", "right") for i in inds)]
+    rows: list[list[str | Cell]] = []
+    total_row = None
+    for (lv, _code), grp in table[table["level"].isin([level, "gemeente"])].groupby(["level", "area_code"],
+                                                                                    sort=False):
+        by = grp.set_index("indicator")
+        if lv == "gemeente":
+            total_row = len(rows)
+        rows.append([str(grp["area_name"].iloc[0]), *(_profile_cell(by, i, lv == "gemeente", lang) for i in inds)])
+    title = t("cli.profile_title", lang, level=t("level." + level, lang), year=year, gemeente=gemeente_name)
+    print_table(TableView(title, columns, rows, total_row))
+    say("cli.profile_legend", lang)
+
+
+@app.command()
+def usage(
+    level: LevelOpt = "district",
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    min_count: MinCountOpt = 10,
+    year: YearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Desk use per area: visits per 1000 inhabitants and 'once every N years'."""
+    _desk_command("visit", level, format, output, min_count, year, workspace, lang)
+
+
+@app.command()
+def issuances(
+    level: LevelOpt = "district",
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    min_count: MinCountOpt = 10,
+    year: YearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Issued passports, ID cards and driving licences by where their holders live."""
+    _desk_command("issuance", level, format, output, min_count, year, workspace, lang)
+
+
+def _desk_command(kind: str, level: str, format: str, output: Path | None, min_count: int, year: int | None,
+                  workspace: Path, lang: str | None) -> None:
+    from wijkloket.report import exports
+
+    language = resolve_lang(lang, workspace)
+    check_format(format, output)
+    check_level(level)
+    with open_workspace(workspace) as ws:
+        result = desk_use(ws, kind, min_count)
+        table = result.table
+        if year is not None:
+            table = table[table["year"] == year]
+        if level != "all":
+            table = table[table["level"].isin([level, "gemeente"])]
+        frame = table.assign(synthetic=result.synthetic, population_year=result.population_year)
+        if write_output(format, output, language, n=len(frame), csv=lambda: frame,
+                        xlsx=lambda p: exports.write_desk_xlsx(frame, p),
+                        gpkg=lambda p: exports.write_desk_gpkg(frame, result.geometry, result.districts, p,
+                                                               result.population_year)):
+            return
+    print_desk(result, table, language, _shown_level(level))
+
+
+def _desk_cell(by: pd.DataFrame, year: int, lang: str) -> str:
+    if year not in by.index:
+        return "–"
+    r = by.loc[year]
+    return "x" if r["suppressed"] else fmt_number(r["value"], lang, 1)
+
+
+def print_desk(result: DeskResult, table: pd.DataFrame, lang: str, level: str) -> None:
+    """Per area and year: 'once every N years' for visits, issued documents per 1000 for issuances."""
+    from wijkloket.indicators.desk import TOTAL
+
+    sel = table[(table["product"] == TOTAL[result.kind]) & table["age_band"].isna()]
+    years = sorted(sel["year"].unique())
+    indicator = "once_every_n_years" if result.kind == "visit" else "issuances_per_1000"
+    rows: list[list[str | Cell]] = []
+    total_row = None
+    for (lv, _code), grp in sel[sel["indicator"] == indicator].groupby(["level", "area_code"], sort=False):
+        by = grp.set_index("year")
+        if lv == "gemeente":
+            total_row = len(rows)
+        rows.append([str(grp["area_name"].iloc[0]), *(_desk_cell(by, y, lang) for y in years)])
+    title = t(f"cli.desk_title_{result.kind}", lang, level=t("level." + level, lang),
+              years=f"{years[0]}-{years[-1]}" if years else "-")
+    if result.synthetic:
+        title += " — " + t("report.synthetic_short", lang).upper()
+    columns = [Column(t("level." + level, lang).capitalize()), *(Column(str(y), "right") for y in years)]
+    print_table(TableView(title, columns, rows, total_row))
+    say(f"cli.desk_legend_{result.kind}", lang, n=result.threshold, year=result.population_year)
+    say("cli.desk_allocation", lang, split=fmt_number(100 * result.share_split, lang, 1),
+        pc4=fmt_number(100 * result.share_pc4, lang, 1))
+    if result.unmatched:
+        say("cli.desk_unmatched", lang, n=fmt_number(result.unmatched, lang))
+
+
+@app.command()
+def access(
+    level: LevelOpt = "district",
+    mode: ModeOpt = "bike",
+    minutes: MinutesOpt = None,
+    group: Annotated[list[str] | None, typer.Option()] = None,
+    grid: Annotated[float | None, typer.Option()] = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    lang: LangOpt = None,
+) -> None:
+    """Distance and travel time per target group to the nearest point of each kind."""
+    from wijkloket.report import exports
+
+    language = resolve_lang(lang, workspace)
+    check_format(format, output)
+    check_level(level)
+    with open_workspace(workspace) as ws:
+        res = Analysis(ws, registry()).access(mode, minutes, group, grid)
+        table = res.table if level == "all" else res.table[res.table["level"].isin([level, "gemeente"])]
+        frame = table.assign(mode=res.mode, threshold_minutes=res.threshold, method=res.method,
+                             synthetic=res.synthetic)
+        if write_output(format, output, language, n=len(frame), csv=lambda: frame,
+                        xlsx=lambda p: exports.write_access_xlsx(frame, p),
+                        gpkg=lambda p: exports.write_access_gpkg(res.table, res, res.geometry, res.districts, p)):
+            return
+    print_access(res, table, language, _shown_level(level))
+
+
+ACCESS_KINDS = ("desk", "library_ido", "community_centre", "social_team", "mobile_stop")
+
+
+def print_access(res: AccessResult, table: pd.DataFrame, lang: str, level: str) -> None:
+    """Per area and kind of point: mean minutes per resident / share within the threshold."""
+    kinds = [k for k in ACCESS_KINDS if k in set(table["kind"])]
+    sel = table[(table["group"] == "population") & table["kind"].isin(kinds)]
+    rows: list[list[str | Cell]] = []
+    total_row = None
+    for (lv, _code), grp in sel.groupby(["level", "area_code"], sort=False):
+        by = grp.set_index(["kind", "indicator"])["value"]
+        if lv == "gemeente":
+            total_row = len(rows)
+        rows.append([str(grp["area_name"].iloc[0]),
+                     *(f"{fmt_number(by.get((k, 'minutes')), lang, 0)} / "
+                       f"{fmt_number(by.get((k, 'share_within')), lang, 0)}%" for k in kinds)])
+    title = t("cli.access_title", lang, level=t("level." + level, lang), mode=t("mode." + res.mode, lang),
+              minutes=fmt_number(res.threshold, lang))
+    if res.synthetic:
+        title += " — " + t("report.synthetic_short", lang).upper()
+    columns = [Column(t("level." + level, lang).capitalize()),
+               *(Column(f"{t('kind.' + k, lang)}\n{t('cli.access_cols', lang)}", "right") for k in kinds)]
+    print_table(TableView(title, columns, rows, total_row))
+    say("cli.access_legend", lang, method=t("method." + res.method, lang),
+        detour=fmt_number(res.settings.detour_factor, lang, 1),
+        speed=fmt_number(res.settings.speeds[res.mode], lang, 1))

@@ -1,0 +1,118 @@
+"""What the commands share: their common options, the output language, and writing messages and files.
+
+Options carry no help text here: every help line lives in `i18n/cli.toml` under `[cli.help]` and is
+filled in, in the user's language, by `wijkloket.cli.helps`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from wijkloket.config import data_dir, load_settings
+from wijkloket.errors import WijkloketError
+from wijkloket.i18n import DEFAULT_LANG, check_lang, t
+from wijkloket.indicators.profile import ALL_LEVELS
+from wijkloket.indicators.registry import Registry, load_registry
+
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w")]
+LangOpt = Annotated[str | None, typer.Option("--lang")]
+FormatOpt = Annotated[str, typer.Option("--format")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output")]
+LevelOpt = Annotated[str, typer.Option()]
+YearOpt = Annotated[int | None, typer.Option()]
+ModeOpt = Annotated[str, typer.Option()]
+
+FORMATS = ("table", "csv", "xlsx", "gpkg")
+FILE_FORMATS = ("xlsx", "gpkg")  # need -o; table and csv can go to standard output
+LEVELS = (*ALL_LEVELS, "all")
+
+
+def out() -> Console:
+    """Standard output; tables keep their full width when written to a file or a pipe."""
+    return Console(width=None if sys.stdout.isatty() else 240)
+
+
+def resolve_lang(lang: str | None, workspace: Path | None = None) -> str:
+    """The output language: `--lang`, else the workspace's setting, else Dutch."""
+    if lang:
+        return check_lang(lang)
+    if workspace is not None:
+        try:
+            return load_settings(workspace).lang
+        except WijkloketError:
+            return DEFAULT_LANG
+    return DEFAULT_LANG
+
+
+def registry() -> Registry:
+    return load_registry()
+
+
+def builtin_cbs_files() -> list[Path]:
+    """The CBS files shipped in the shared data folder (Haarlem and Haarlemmermeer, 2024)."""
+    from wijkloket.usecases.demo import CBS_FILES
+
+    return [data_dir() / f for f in CBS_FILES]
+
+
+def say(key: str, lang: str, **params: object) -> None:
+    """One message from the catalogue on standard output, shown literally."""
+    out().print(Text(t(key, lang, **params)), soft_wrap=True)
+
+
+def check_format(format: str, output: Path | None, known: tuple[str, ...] = FORMATS) -> None:
+    """A known format, with an output file if it writes one; checked before any work is done."""
+    if format not in known:
+        raise WijkloketError("error.unknown_format", format=format, known=", ".join(known))
+    if format in FILE_FORMATS:
+        need_output(format, output)
+
+
+def check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise WijkloketError("error.unknown_level", level=level, known=", ".join(LEVELS))
+
+
+def need_output(format: str, output: Path | None) -> Path:
+    """The output file a format that writes a file needs."""
+    if output is None:
+        raise WijkloketError("error.output_needed", format=format)
+    return output
+
+
+def write_csv(frame: pd.DataFrame, output: Path | None, lang: str) -> None:
+    """Tidy CSV to a file (and say so) or to standard output."""
+    from wijkloket.report import exports
+
+    if output:
+        exports.write_csv(frame, output)
+        say("cli.written", lang, file=str(output), n=len(frame))
+    else:
+        frame.to_csv(sys.stdout, index=False)
+
+
+def write_output(format: str, output: Path | None, lang: str, *, n: int, csv: Callable[[], pd.DataFrame],
+                 xlsx: Callable[[Path], object], gpkg: Callable[[Path], list[str]]) -> bool:
+    """Write a result as csv, xlsx (`n` rows) or gpkg and say so; False for `table`, which the caller prints."""
+    if format == "table":
+        return False
+    if format == "csv":
+        write_csv(csv(), output, lang)
+        return True
+    path = need_output(format, output)
+    if format == "xlsx":
+        xlsx(path)
+        say("cli.written", lang, file=str(path), n=n)
+    else:
+        say("cli.written_layers", lang, file=str(path), layers=", ".join(gpkg(path)))
+    return True
