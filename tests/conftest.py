@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,22 +63,54 @@ def haarlem_ws(tmp_path: Path, data: Path, cli: Callable[..., tuple[int, str, st
     return ws
 
 
-@pytest.fixture(scope="session")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
-    """The demo workspace (Haarlem: CBS data, districts, synthetic desk exports and service points,
-    the report), built ONCE per test session and shared by all xdist workers: the first worker
-    builds it under a file lock, the others wait and reuse it. Treat it as read-only; copy it with
-    `shutil.copytree` to change it."""
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict[str, Any]]
+               ) -> dict[str, Any]:
+    """Build something expensive ONCE per test session, shared by all xdist workers: the first
+    worker runs `build(folder)` under a file lock and records what it returns (JSON); the others
+    wait for it and read the record. Treat the folder as read-only (copy it to change it)."""
     from filelock import FileLock
 
-    from wijkloket.indicators.registry import load_registry
-    from wijkloket.usecases.demo import run_demo
+    root = factory.getbasetemp().parent  # the same for every worker of this session
+    record = root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if not record.exists():
+            record.write_text(json.dumps(build(root / name)), "utf-8")
+    result: dict[str, Any] = json.loads(record.read_text("utf-8"))
+    return result
 
-    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this session
-    folder = root / "shared-demo"
-    done = root / "shared-demo.done"
-    with FileLock(str(root / "shared-demo.lock")):
-        if not done.exists():
-            run_demo(folder, "GM0392", "nl", load_registry(), data)
-            done.write_text("ok", "utf-8")
-    return folder
+
+@pytest.fixture(scope="session")
+def once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Callable[[Path], dict[str, Any]]], dict[str, Any]]:
+    """`once(name, build)`: see `built_once`."""
+    return lambda name, build: built_once(tmp_path_factory, name, build)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, data: Path) -> dict[str, Any]:
+    """`wijkloket demo` run once through the command line (in this process): its folder, exit
+    code, standard output and error. The workspace is Haarlem with CBS data, districts, synthetic
+    desk exports and service points, and the report."""
+    from wijkloket import cli as cli_module
+
+    def build(folder: Path) -> dict[str, Any]:
+        out, err = io.StringIO(), io.StringIO()
+        argv = sys.argv
+        sys.argv = ["wijkloket", "demo", str(folder)]
+        code = 0
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                cli_module.main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            sys.argv = argv
+        return {"folder": str(folder), "code": code, "out": out.getvalue(), "err": err.getvalue()}
+
+    return built_once(tmp_path_factory, "shared-demo", build)
+
+
+@pytest.fixture(scope="session")
+def demo_ws(demo_run: dict[str, Any]) -> Path:
+    """The demo workspace (see `demo_run`); read-only: copy it with `shutil.copytree` to change it."""
+    assert demo_run["code"] == 0, demo_run["err"]
+    return Path(demo_run["folder"])

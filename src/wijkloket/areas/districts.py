@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -71,16 +72,17 @@ def validate_districts(
     expected = {c for c in codes if level_of(c) == level}
     if not expected and level == "wijk":  # buurt-only data: wijk codes follow from buurt codes
         expected = {"WK" + c[2:8] for c in codes if level_of(c) == "buurt"}
-    problems: dict[str, tuple[int, str]] = {}
+    problems: dict[str, tuple[int, Any]] = {}
     unknown = table[~table["area_code"].isin(expected)]
     if len(unknown):
-        items = [f"{c} (rij {r})" for c, r in zip(unknown["area_code"], unknown["row_number"], strict=True)]
-        problems["unknown"] = (len(items), ", ".join(items[:10]))
+        items = [{"_key": "error.code_at_rows", "code": c, "rows": r}
+                 for c, r in zip(unknown["area_code"], unknown["row_number"], strict=True)]
+        problems["unknown"] = (len(items), items[:10])
     dups = table[table["area_code"].duplicated(keep=False) & table["area_code"].isin(expected)]
     if len(dups):
         grouped = dups.groupby("area_code")["row_number"].apply(lambda r: "/".join(map(str, r)))
-        items = [f"{c} (rij {rows})" for c, rows in grouped.items()]
-        problems["duplicate"] = (len(items), ", ".join(items[:10]))
+        items = [{"_key": "error.code_at_rows", "code": c, "rows": rows} for c, rows in grouped.items()]
+        problems["duplicate"] = (len(items), items[:10])
     missing = sorted(expected - set(table["area_code"]))
     if missing:
         problems["missing"] = (len(missing), ", ".join(missing[:10]))

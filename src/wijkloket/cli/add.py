@@ -9,7 +9,7 @@ import typer
 
 from wijkloket.cli.common import LangOpt, WorkspaceOpt, err, registry, resolve_lang, say
 from wijkloket.cli.helps import lang_callback
-from wijkloket.i18n import fmt_number, t
+from wijkloket.i18n import dataset_label, fmt_number, t
 from wijkloket.usecases import ingest, open_workspace
 
 app = typer.Typer(no_args_is_help=True, callback=lang_callback)
@@ -22,8 +22,8 @@ MaxRejectedOpt = Annotated[float, typer.Option("--max-rejected")]
 
 def print_add(report: ingest.AddReport, lang: str, path: Path) -> None:
     """What adding a file did: added, unchanged or replaced; rows read, accepted, rejected; warnings."""
-    say(f"cli.add_{report.outcome.status}", lang, file=path.name, dataset=report.dataset,
-        year=report.year if report.year is not None else "-")
+    say(f"cli.add_{report.outcome.status}", lang, file=path.name,
+        dataset=dataset_label(report.kind, report.dataset, lang), year=report.year if report.year is not None else "-")
     reasons = ", ".join(f"{t('reason.' + k, lang)}: {fmt_number(v, lang)}"
                         for k, v in report.rejected_by_reason.items())
     say("cli.rows", lang, read=fmt_number(report.rows_read, lang), accepted=fmt_number(report.rows_accepted, lang),

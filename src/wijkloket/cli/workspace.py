@@ -27,7 +27,7 @@ from wijkloket.cli.common import (
 from wijkloket.cli.plan import say_locate
 from wijkloket.cli.render import Cell, Column, TableView, print_table
 from wijkloket.config import data_dir
-from wijkloket.i18n import fmt_number, t
+from wijkloket.i18n import dataset_label, fmt_number, t
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.demo import STEPS, DemoEvent, run_demo
 from wijkloket.usecases.ingest import init_workspace
@@ -95,7 +95,8 @@ def _print_source(s: dict[str, Any], lang: str) -> None:
             by_reason.setdefault(reason, []).append(ind)
         rows += [[t("cli.lacks", lang, reason=t("status." + reason, lang)), ", ".join(inds)]
                  for reason, inds in by_reason.items()]
-    title = " ".join(part for part in (f"[{s['source_id']}]", str(s["dataset"]), year) if part)
+    name = dataset_label(s["kind"], str(s["dataset"]), lang)
+    title = " ".join(part for part in (f"[{s['source_id']}]", name, year) if part)
     print_table(TableView(title, [Column(strong=True), Column()], rows, show_header=False))
 
 

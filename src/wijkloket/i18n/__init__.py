@@ -58,6 +58,8 @@ def _param_text(value: Any, lang: str) -> Any:
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
         if not value:
             return "-"
+        if all("_key" in v for v in value):  # e.g. codes with their row numbers
+            return ", ".join(t(v["_key"], lang, **{k: x for k, x in v.items() if k != "_key"}) for v in value)
         items = []
         for v in value:
             reason = f"reason.{v.get('reason')}"
@@ -85,6 +87,13 @@ def render_error(exc: WijkloketError, lang: str = DEFAULT_LANG) -> str:
         except (KeyError, IndexError, ValueError):
             pass
     return text
+
+
+def dataset_label(kind: str, stored: str, lang: str = DEFAULT_LANG) -> str:
+    """A source's dataset name as shown: the catalogue's name for the kinds wijkloket defines (and the
+    two CBS tables), else the name the store keeps (e.g. a StatLine table with its variables)."""
+    key = f"dataset.{kind}"
+    return t(key, lang) if key in catalogue() else stored
 
 
 def check_lang(lang: str) -> str:

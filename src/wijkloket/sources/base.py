@@ -10,6 +10,11 @@ import pandas as pd
 VALUE_COLUMNS = ["area_code", "variable", "value", "status"]
 AREA_COLUMNS = ["area_code", "level", "name", "gemeente_code"]
 REJECTION_COLUMNS = ["row_number", "column_name", "value", "reason"]
+VALUE_STATUSES = ("ok", "empty", "invalid", "suppressed", "not_available", "not_applicable")
+"""Why a cell has (no) figure: known, empty, unreadable, or a CBS sentinel / StatLine symbol's meaning."""
+PRIVACY_CLASSES = ("open", "internal", "personal")
+AREA_REJECT_REASONS = ("invalid_code", "other_gemeente", "duplicate_code")
+"""Why a row of an area table is not kept."""
 
 
 @dataclass

@@ -208,7 +208,7 @@ def _long_values(kept: pd.DataFrame, codes: np.ndarray, rows: pd.Series, mapping
         values, status = parse_numbers(kept[col])
         bad = status == "invalid"
         if bad.any():
-            invalid_cells.append(f"{col}: rij {', '.join(rows[bad].head(3).astype(str).tolist())}")
+            invalid_cells.append(f"{col} ({', '.join(rows[bad].head(3).astype(str).tolist())})")
         long_frames.append(pd.DataFrame({"area_code": codes, "variable": variable, "value": values.to_numpy(),
                                          "status": status.to_numpy()}))
     return pd.concat(long_frames, ignore_index=True), invalid_cells

@@ -10,6 +10,9 @@ import duckdb
 from wijkloket.errors import InputFileError
 from wijkloket.sources.postcodes import PC4, PC6, PostcodeResult, detect_layout
 
+REJECT_REASONS = ("invalid_postcode", "invalid_code", "other_gemeente", "invalid_addresses")
+"""Why a row of a postcode table is not kept (see the CASE below)."""
+
 
 def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) -> PostcodeResult:
     """The postcode table of `gemeente` from `path`, with the count of rejected rows per reason."""

@@ -39,9 +39,13 @@ MEMORY_LIMIT = os.environ.get("WIJKLOKET_MEMORY", "1GB")
 T = TypeVar("T")
 
 
+ADD_STATUSES = ("added", "unchanged", "replaced")
+"""What adding a file did: stored, nothing changed (the same file again), or a newer release replaced one."""
+
+
 @dataclass
 class AddOutcome:
-    status: str  # added, unchanged, replaced
+    status: str  # one of ADD_STATUSES
     source_id: int
     replaced_id: int | None = None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from wijkloket.i18n import dataset_label
 from wijkloket.report.blocks import Cell, Column, Paragraph, Row, Section, Table
 from wijkloket.report.context import ReportData
 
@@ -26,7 +27,7 @@ def _row(data: ReportData, src: dict[str, Any]) -> Row:
     if src["synthetic"]:
         status += " · " + data.tr("report.synthetic_short")
     return Row((
-        Cell(str(src["dataset"]), note=str(src["filename"])),
+        Cell(dataset_label(str(src["kind"]), str(src["dataset"]), data.lang), note=str(src["filename"])),
         Cell(str(src["publisher"])),
         Cell(None if pd.isna(src["year"]) else int(src["year"])),
         Cell(str(src["levels"])),

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pyogrio
@@ -115,8 +116,9 @@ def test_report_is_self_contained(haarlem_ws: Path, tmp_path: Path, cli: Cli, la
     assert "synthetisch" not in html.lower() or lang == "en"
 
 
-def test_demo(tmp_path: Path, cli: Cli) -> None:
-    code, out, err = cli("demo", tmp_path / "demo")
+def test_demo(demo_run: dict[str, Any]) -> None:
+    """The demo through the command line (run once per session, shared with other tests)."""
+    code, out, err = demo_run["code"], demo_run["out"], demo_run["err"]
     assert code == 0, err
-    assert (tmp_path / "demo/out/report.html").exists()
+    assert (Path(demo_run["folder"]) / "out/report.html").exists()
     assert "Schalkwijk" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import dataclasses
 import functools
 import io
 import os
@@ -12,6 +13,7 @@ import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -19,7 +21,7 @@ import pytest
 
 from wijkloket.synthetic import SimulateResult, simulate
 
-DATA = Path(os.environ.get("WIJKLOKET_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+DATA = Path(os.environ.get("WIJKLOKET_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 ATTRIBUTES = DATA / "cbs" / "wijkenbuurten2024_wijken_haarlem_haarlemmermeer_attributes.csv"
 HAARLEM_POPULATION = 167_635
 VISIT_HEADER = ("Afspraaknummer;Datum afspraak;Tijd;Product;Status;Locatie;BSN;Naam;Geboortedatum;Postcode;"
@@ -69,10 +71,18 @@ def parse_date(text: str) -> datetime | None:
         return None
 
 
-@pytest.fixture(scope="module")
-def haarlem(tmp_path_factory: pytest.TempPathFactory) -> SimulateResult:
+@pytest.fixture(scope="session")
+def haarlem(once: Any) -> SimulateResult:
+    """Haarlem 2019-2025, seed 7: simulated once per test session for all workers."""
     assert ATTRIBUTES.exists(), f"real data not found at {ATTRIBUTES}; set WIJKLOKET_DATA"
-    return simulate(haarlem_areas(), "GM0392", (2019, 2025), 7, tmp_path_factory.mktemp("haarlem"), "Haarlem")
+
+    def build(folder: Path) -> dict[str, object]:
+        res = simulate(haarlem_areas(), "GM0392", (2019, 2025), 7, folder, "Haarlem")
+        return {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(res).items()}
+
+    record = once("synthetic-haarlem", build)
+    paths = {f.name for f in dataclasses.fields(SimulateResult) if f.type in ("Path", Path)}
+    return SimulateResult(**{k: Path(v) if k in paths else v for k, v in record.items()})
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,112 @@
+"""Every user text exists in Dutch and English with the same placeholders, and every key the code
+uses exists: literal keys, and keys built at run time from a prefix and a value (`"kind." + k`,
+`f"report.{kind}_intro"`), whose possible values are taken from the domain's own constants."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from wijkloket.access.distance import MODES
+from wijkloket.cli.plan import OPTION_COLUMNS
+from wijkloket.i18n import catalogue, fmt_number
+from wijkloket.indicators.desk import ISSUED_PRODUCTS, TOTAL, VISIT_PRODUCTS
+from wijkloket.indicators.profile import ALL_LEVELS
+from wijkloket.report.sections.methods import METHODS
+from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_STATUSES
+from wijkloket.sources.logs import REJECT_REASONS, synonyms
+from wijkloket.sources.points import KINDS
+from wijkloket.store.postcode_import import REJECT_REASONS as POSTCODE_REJECT_REASONS
+from wijkloket.store.workspace import ADD_STATUSES
+
+SRC = Path(__file__).parents[2] / "src" / "wijkloket"
+DESK_KINDS = tuple(TOTAL)  # visit, issuance
+DESK_INDICATORS = ("visits", "visits_per_1000", "once_every_n_years", "representation_index", "issuances",
+                   "issuances_per_1000", "no_shows", "cancellations")
+
+# Every key the code builds at run time, as its shape (`*` for the variable part), with the values the
+# variable part can take. A new dynamic key in the code fails the test until its values are named here.
+DYNAMIC: dict[str, Iterable[str]] = {
+    "cli.add_*": ADD_STATUSES,
+    "cli.desk_legend_*": DESK_KINDS,
+    "cli.desk_title_*": DESK_KINDS,
+    "cli.locate_*": ("area", "now", "new"),
+    "cli.opt_*": OPTION_COLUMNS,
+    "cli.warn_*": ("invalid_cells",),
+    "desk.*": DESK_INDICATORS,
+    "error.no_events_*": DESK_KINDS,
+    "kind.*": KINDS,
+    "level.*": (*ALL_LEVELS, "district"),
+    "method.*": ("network", "straight"),
+    "mode.*": MODES,
+    "privacy.*": PRIVACY_CLASSES,
+    "product.*": (*VISIT_PRODUCTS, *ISSUED_PRODUCTS, *synonyms()["meta"]["canonical_products"]),
+    "reason.*": (*REJECT_REASONS, *AREA_REJECT_REASONS, *POSTCODE_REJECT_REASONS),
+    "report.*_intro": DESK_KINDS,
+    "report.*_title": DESK_KINDS,
+    "report.axis_*": ("visits", "issuances"),
+    "report.map_*": DESK_KINDS,
+    "report.method_*": METHODS,
+    "report.trend_*": DESK_KINDS,
+    "status.*": (*(s for s in VALUE_STATUSES if s != "ok"), "not_in_file"),
+}
+# Dynamic keys with a fallback when the key is absent, or checked elsewhere.
+GUARDED = {
+    "dataset.*": "dataset_label falls back to the stored name",
+    "unit.*": "unit_label falls back to the unit itself (%, km)",
+    "cli.help.*.*": "tests/cli/test_cli_commands.py checks every command's and option's help",
+    "cli.help.command.*": "tests/cli/test_cli_commands.py",
+    "cli.help.option.*": "tests/cli/test_cli_commands.py",
+}
+
+
+def _code_keys() -> tuple[set[str], set[str]]:
+    """(literal keys, shapes of built keys) used anywhere in the package."""
+    sections = {k.split(".")[0] for k in catalogue()}
+    names = "|".join(sections)
+    literal_re = re.compile(rf"^({names})\.[a-z_]+(\.[a-z_]+)*[a-z]$")
+    prefix_re = re.compile(rf"^({names})\.[\w.]*$")
+    literal: set[str] = set()
+    shapes: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and literal_re.match(node.value):
+                literal.add(node.value)
+            elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.Constant)
+                  and isinstance(node.left.value, str) and prefix_re.match(node.left.value)):
+                shapes.add(node.left.value + "*")
+            elif (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+                  and isinstance(node.values[0].value, str) and prefix_re.match(node.values[0].value)):
+                shapes.add("".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values))
+    return literal, shapes
+
+
+def test_every_text_in_both_languages_with_same_placeholders() -> None:
+    for key, entry in catalogue().items():
+        assert set(entry) >= {"nl", "en"}, key
+        names = [set(re.findall(r"{(\w+)}", entry[lang])) for lang in ("nl", "en")]
+        assert names[0] == names[1], key
+
+
+def test_every_literal_key_used_in_the_code_exists() -> None:
+    literal, _ = _code_keys()
+    # module names and file names look like keys too
+    not_keys = {k for k in literal if k.startswith(("report.html", "report.blocks", "report.sections"))}
+    assert literal - set(catalogue()) - not_keys == set()
+
+
+def test_every_built_key_is_registered_and_exists() -> None:
+    _, shapes = _code_keys()
+    assert shapes - set(DYNAMIC) - set(GUARDED) == set(), "name the values of these dynamic keys in DYNAMIC"
+    missing = sorted(shape.replace("*", value) for shape, values in DYNAMIC.items() for value in values
+                     if shape.replace("*", value) not in catalogue())
+    assert missing == []
+
+
+def test_numbers_dutch_and_english() -> None:
+    assert fmt_number(167635, "nl") == "167.635"
+    assert fmt_number(16.25, "nl", 1) == "16,2" or fmt_number(16.25, "nl", 1) == "16,3"
+    assert fmt_number(167635.5, "en", 1) == "167,635.5"
+    assert fmt_number(float("nan"), "nl") == "–"
