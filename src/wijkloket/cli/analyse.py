@@ -25,6 +25,7 @@ from wijkloket.cli.common import (
 )
 from wijkloket.cli.render import Cell, Column, TableView, Tone, print_table
 from wijkloket.i18n import decimals_for, fmt_number, t, unit_label
+from wijkloket.indicators.findings import concern_band
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Indicator, Registry
 from wijkloket.usecases import open_workspace
@@ -78,14 +79,8 @@ def profile(
 
 def _tone(index_city: float, ind: Indicator) -> Tone:
     """Index points from the city in the direction of more potential barriers: 10+ and 20+ are marked."""
-    dev = (index_city - 100) * (1 if ind.concern == "high" else -1)
-    if dev >= 20:
-        return "much_worse"
-    if dev >= 10:
-        return "worse"
-    if dev <= -20:
-        return "much_better"
-    return "better" if dev <= -10 else ""
+    tones: dict[int, Tone] = {2: "much_worse", 1: "worse", -1: "better", -2: "much_better", 0: ""}
+    return tones[concern_band(index_city, ind.concern)]
 
 
 def _profile_cell(by: pd.DataFrame, ind: Indicator, is_total: bool, lang: str) -> Cell:

@@ -53,3 +53,13 @@ def concern_counts(findings: list[Finding]) -> dict[str, list[Finding]]:
         if f.concern:
             by_area.setdefault(f.area_name, []).append(f)
     return dict(sorted(by_area.items(), key=lambda kv: -len(kv[1])))
+
+
+def concern_band(index: float, concern: str) -> int:
+    """How far a value stands from the city (index, city = 100) in the direction of more potential
+    barriers: 2 for 20 or more index points, 1 for 10-20, -1 and -2 the other way, 0 within 10 or
+    for a missing index. For a `low` concern a lower value is the worrying one."""
+    if index != index:
+        return 0
+    dev = index - 100.0 if concern == "high" else 100.0 - index
+    return 2 if dev >= 20 else 1 if dev >= 10 else -2 if dev <= -20 else -1 if dev <= -10 else 0

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from wijkloket.i18n import decimals_for, unit_label
+from wijkloket.indicators.findings import concern_band
 from wijkloket.indicators.registry import Indicator
 from wijkloket.report.blocks import Cell, Column, ColumnKind, Figure, Paragraph, Row, Section, Swatch, Table, Tone
 from wijkloket.report.context import ReportData
@@ -21,18 +22,8 @@ SWATCHES = (Swatch("hi2", "≥ +20"), Swatch("hi1", "+10…+20"), Swatch("lo1", 
 def tone(index: float, concern: str) -> Tone | None:
     """The colour of a value by its index against the city (= 100), turned so that `hi` always points
     to more potential barriers (for a `low` concern, a lower value is the worrying one)."""
-    if index != index:
-        return None
-    dev = index - 100.0 if concern == "high" else 100.0 - index
-    if dev >= 20:
-        return "hi2"
-    if dev >= 10:
-        return "hi1"
-    if dev <= -20:
-        return "lo2"
-    if dev <= -10:
-        return "lo1"
-    return None
+    tones: dict[int, Tone | None] = {2: "hi2", 1: "hi1", -1: "lo1", -2: "lo2", 0: None}
+    return tones[concern_band(index, concern)]
 
 
 def indicator_column(ind: Indicator, lang: str) -> Column:
