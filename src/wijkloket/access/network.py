@@ -17,6 +17,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from wijkloket.areas.levels import RD_NEW, WGS84
 from wijkloket.errors import InputFileError
 from wijkloket.sources.files import check_file
 
@@ -29,7 +30,7 @@ USABLE = {"motorway_link", "trunk", "trunk_link", "primary", "primary_link", "se
 def read_network(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes: node, x, y in RD New; edges: a, b, metres) from an .osm or .graphml file."""
     check_file(path)
-    to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+    to_rd = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
     try:
         if path.suffix.lower() == ".graphml":
             nodes, edges = _graphml(path, to_rd)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wijkloket.areas.levels import RD_NEW
 from wijkloket.errors import InputFileError, WijkloketError
 from wijkloket.indicators.registry import Registry
 
@@ -109,7 +110,7 @@ def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | Non
                             how="inner")
         if g.empty:
             continue
-        gdf = gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:28992")
+        gdf = gpd.GeoDataFrame(g, geometry="geometry", crs=RD_NEW)
         gdf.to_file(path, layer=level, driver="GPKG")
         layers.append(level)
     return layers
@@ -186,7 +187,7 @@ def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: p
     layers = []
     pts = res.points
     gpd.GeoDataFrame(pts.drop(columns=["x", "y"]), geometry=shapely.points(pts["x"], pts["y"]),
-                     crs="EPSG:28992").to_file(path, layer="points", driver="GPKG")
+                     crs=RD_NEW).to_file(path, layer="points", driver="GPKG")
     layers.append("points")
     for level in ("buurt", "wijk"):
         sel = frame[(frame["level"] == level) & (frame["group"] == "population")]
@@ -194,7 +195,7 @@ def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: p
             continue
         wide_t = access_wide(sel, level)
         g = geometry[geometry["level"] == level].merge(wide_t, on="area_code", how="inner")
-        gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:28992").drop(columns=["level"]).to_file(
+        gpd.GeoDataFrame(g, geometry="geometry", crs=RD_NEW).drop(columns=["level"]).to_file(
             path, layer=f"{level}_access", driver="GPKG")
         layers.append(f"{level}_access")
     desks = pts["kind"].isin(["desk", "library_ido", "mobile_stop"]).to_numpy()
@@ -206,7 +207,7 @@ def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: p
         lines = shapely.linestrings(np.stack([np.stack([d["x"], pts.loc[j, "x"].to_numpy()], axis=1),
                                               np.stack([d["y"], pts.loc[j, "y"].to_numpy()], axis=1)], axis=2))
         gpd.GeoDataFrame({"area_code": d["area_code"], "point": pts.loc[j, "name"].to_numpy()}, geometry=lines,
-                         crs="EPSG:28992").to_file(path, layer="to_nearest_desk", driver="GPKG")
+                         crs=RD_NEW).to_file(path, layer="to_nearest_desk", driver="GPKG")
         layers.append("to_nearest_desk")
     return layers
 
@@ -223,7 +224,7 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
     for name, pts in (("existing_desks", out.fixed), ("chosen_sites", out.chosen)):
         if len(pts):
             gpd.GeoDataFrame(pts.drop(columns=["x", "y"]), geometry=shapely.points(pts["x"], pts["y"]),
-                             crs="EPSG:28992").to_file(path, layer=name, driver="GPKG")
+                             crs=RD_NEW).to_file(path, layer=name, driver="GPKG")
             layers.append(name)
     if out.demand is not None and out.assigned is not None and out.points is not None:
         d = out.demand
@@ -233,13 +234,13 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
         lines = shapely.linestrings(np.stack([np.stack([d["x"].to_numpy()[ok], px], axis=1),
                                               np.stack([d["y"].to_numpy()[ok], py], axis=1)], axis=2))
         gpd.GeoDataFrame({"area_code": d["area_code"].to_numpy()[ok], "site": out.points["name"].to_numpy()[j]},
-                         geometry=lines, crs="EPSG:28992").to_file(path, layer="assignment", driver="GPKG")
+                         geometry=lines, crs=RD_NEW).to_file(path, layer="assignment", driver="GPKG")
         layers.append("assignment")
         if geometry is not None:
             areas = geometry[geometry["area_code"].isin(set(d["area_code"]))][["area_code", "geometry"]]
             site = pd.Series(out.points["name"].to_numpy()[j], index=d["area_code"].to_numpy()[ok])
             areas = areas.assign(site=areas["area_code"].map(site.groupby(level=0).first()))
-            gpd.GeoDataFrame(areas, geometry="geometry", crs="EPSG:28992").to_file(path, layer="areas",
+            gpd.GeoDataFrame(areas, geometry="geometry", crs=RD_NEW).to_file(path, layer="areas",
                                                                                    driver="GPKG")
             layers.append("areas")
     summary = out.before.merge(out.after, on=["level", "area"], suffixes=("_now", "_new"))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from wijkloket.areas.levels import RD_NEW
 from wijkloket.config import SETTINGS_FILE, STORE_FILE, Settings, load_settings
 from wijkloket.errors import InputFileError, WorkspaceError
 from wijkloket.sources.base import IngestResult
@@ -484,7 +485,7 @@ class Workspace:
             "SELECT area_code, level, arg_max(wkb, source_id) AS wkb FROM geometries "
             "WHERE year = ? GROUP BY area_code, level", [geo_year]).df()
         geoms = shapely.from_wkb(df["wkb"].map(bytes).to_numpy())
-        return gpd.GeoDataFrame(df[["area_code", "level"]], geometry=geoms, crs="EPSG:28992")
+        return gpd.GeoDataFrame(df[["area_code", "level"]], geometry=geoms, crs=RD_NEW)
 
     def has_events(self, kind: str) -> bool:
         """Whether the store holds events of `kind` (visit, issuance)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from wijkloket.areas.levels import finest_level
 from wijkloket.i18n import decimals_for, unit_label
 from wijkloket.indicators.findings import concern_band
 from wijkloket.indicators.registry import Indicator
@@ -58,7 +59,7 @@ def district_table(data: ReportData) -> Section | None:
 
 def _map_level(table: pd.DataFrame, geometry: Any) -> str:
     """Buurten when both the figures and the shapes go down to them, else wijken."""
-    return "buurt" if (table["level"] == "buurt").any() and (geometry["level"] == "buurt").any() else "wijk"
+    return finest_level(set(table["level"]) & set(geometry["level"]))
 
 
 def _outline(data: ReportData, areas: Any, level: str) -> tuple[Any, pd.Series | None]:
