@@ -7,6 +7,7 @@ from wijkloket.indicators.findings import concern_counts, stand_out
 from wijkloket.indicators.registry import Indicator
 from wijkloket.report.blocks import Block, BulletList, Paragraph, Section
 from wijkloket.report.context import ReportData
+from wijkloket.report.sections.decision import decision_blocks
 
 
 def missing_key_indicators(data: ReportData, have: list[Indicator]) -> tuple[list[str], list[str]]:
@@ -43,6 +44,7 @@ def key_message(data: ReportData) -> Section:
     lower = sorted({f"{f.area_name} ({labels[f.indicator]})" for f in findings if not f.concern})
     if lower:
         blocks.append(Paragraph(data.tr("report.lower_findings", list=", ".join(lower))))
+    blocks += decision_blocks(data)
     unpublished, absent = missing_key_indicators(data, inds)
     for key, missing in (("report.missing_unpublished", unpublished), ("report.missing_absent", absent)):
         if missing:
