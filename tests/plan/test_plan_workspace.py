@@ -91,13 +91,14 @@ def test_options_with_every_assumption_printed(ws_points: Path, cli: Cli, tmp_pa
     assert code == 0, err
     assert "Fysiek wijkloket" in out and "€ 400.000" in out and "visits_per_resident_per_year = 0.333" in out
     code, out, _ = cli("plan", "options", "--format", "csv", "-w", ws_points)
-    rows = {r["option"]: r for r in csv.DictReader(io.StringIO(out))}
-    desk = rows["district_desk"]
-    assert float(desk["annual_cost"]) == 400000
-    assert float(desk["cost_per_visit"]) == pytest.approx(400000 / float(desk["visits_served"]))
-    home = rows["home_visits"]
+    # One row per option and figure (the tidy table of issue 8), no longer one row per option.
+    rows = {(r["option"], r["metric"]): float(r["value"]) for r in csv.DictReader(io.StringIO(out))
+            if r["applies"] == "True"}
+    assert rows[("district_desk", "annual_cost")] == 400000
+    assert rows[("district_desk", "cost_per_visit")] == pytest.approx(400000 / rows[("district_desk", "visits_served")],
+                                                                      rel=1e-4)
     # Home visits: 1% of the residents 65+ (from CBS shares) at EUR 120 each.
-    assert float(home["annual_cost"]) == pytest.approx(float(home["visits_served"]) * 120)
+    assert rows[("home_visits", "annual_cost")] == pytest.approx(rows[("home_visits", "visits_served")] * 120, rel=1e-4)
     bad = tmp_path / "s.toml"
     bad.write_text('[[option]]\nid = "x"\nkind = "teleport"\n', "utf-8")
     code, _, err = cli("plan", "options", "--scenarios", bad, "-w", ws_points)

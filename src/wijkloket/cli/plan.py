@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -26,59 +26,72 @@ from wijkloket.cli.render import Cell, Column, TableView, print_table
 from wijkloket.i18n import fmt_number, t
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.analysis import Analysis
-from wijkloket.usecases.plan import LocateOutcome, solve_orlib
+from wijkloket.usecases.plan import LocateOutcome, OptionsResult, headline_metrics, solve_orlib
 
 app = typer.Typer(no_args_is_help=True, callback=lang_callback)
 
 TimeLimitOpt = Annotated[float | None, typer.Option()]
-OPTION_COLUMNS = ("option", "cost", "visits", "per_visit", "within", "reached", "per_reached", "hours")
 
 
 @app.command("options")
 def plan_options(
     scenarios: Annotated[Path | None, typer.Option()] = None,
+    draws: Annotated[int | None, typer.Option("--draws")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
     format: FormatOpt = "table",
     output: OutOpt = None,
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
 ) -> None:
-    """Cost and reach per option, every assumption printed."""
+    """Cost and reach per option, with 80% intervals; every assumption printed with its source."""
     language = resolve_lang(lang, workspace)
     check_format(format, output, ("table", "csv", "xlsx"))
     reg = registry()
     with open_workspace(workspace) as ws:
-        res = Analysis(ws, reg).options(scenarios, language)
-    frame = res.table.assign(synthetic=res.synthetic)
+        res = Analysis(ws, reg).options(scenarios, language, draws, seed)
     if format == "csv":
-        write_csv(frame, output, language)
+        write_csv(res.table, output, language)
         return
     if format == "xlsx":
         from wijkloket.report import exports
 
         path = need_output(format, output)
-        exports.write_options_xlsx(frame, res.assumptions, path)
-        say("cli.written", language, file=str(path), n=len(frame))
+        exports.write_options_xlsx(res.table, res.assumption_table, res.tornado, path)
+        say("cli.written", language, file=str(path), n=len(res.table))
         return
-    target = next((g for g in res.groups if g != "population"), "population")
-    _print_options(frame, target, reg.get(target).short(language), res.synthetic, language)
-    say("cli.options_assumptions", language, items="; ".join(f"{k} = {v}" for k, v in res.assumptions))
-    for r in frame.to_dict("records"):
-        say("cli.options_option_assumptions", language, label=r["label"], items=r["assumptions"])
+    _print_options(res, language)
+    say("plan.interval_text", language, draws=fmt_number(res.draws, language),
+        distribution=t("plan.distribution." + res.distribution, language), seed=res.seed)
+    say("plan.mc_seconds", language, draws=fmt_number(res.draws, language),
+        seconds=fmt_number(res.seconds, language, 2))
+    say("plan.assumptions_heading", language)
+    for name, text in res.assumptions:
+        say("plan.assumption_line", language, name=name, text=text)
 
 
-def _print_options(frame: pd.DataFrame, target: str, target_label: str, synthetic: bool, lang: str) -> None:
-    def euro(value: float | None) -> str:
-        return "€ " + fmt_number(value, lang)
+def _cell(r: dict[str, Any], lang: str) -> Cell:
+    """A figure with its 80% interval on a second line, or n.v.t. with the reason."""
+    if not r["applies"]:
+        return Cell(t("plan.not_applicable", lang), detail=str(r["reason"]))
 
-    columns = [Column(t("cli.opt_" + c, lang, group=target_label), "left" if c == "option" else "right")
-               for c in OPTION_COLUMNS]
-    rows: list[list[str | Cell]] = [
-        [Cell(str(r["label"]), detail=str(r["sites"]) if r.get("sites") else ""),
-         euro(r["annual_cost"]), fmt_number(r["visits_served"], lang), euro(r["cost_per_visit"]),
-         fmt_number(r.get(f"newly_within_{target}"), lang), fmt_number(r.get(f"reached_{target}"), lang),
-         euro(r.get("cost_per_target_reached")), fmt_number(r["travel_hours_saved"], lang)]
-        for r in frame.to_dict("records")]
-    title = t("cli.options_title", lang) + (" — " + t("report.synthetic_short", lang).upper() if synthetic else "")
+    def text(v: float) -> str:
+        return ("€ " if str(r["unit"]).startswith("EUR") else "") + fmt_number(v, lang)
+
+    same = r["low"] == r["high"] == r["value"]
+    interval = "" if same else t("plan.interval", lang, low=text(r["low"]), high=text(r["high"]))
+    return Cell(text(r["value"]), detail=interval)
+
+
+def _print_options(res: OptionsResult, lang: str) -> None:
+    metrics = headline_metrics(res.groups)
+    labels = res.table.drop_duplicates("metric").set_index("metric")["metric_label"]
+    columns = [Column(t("cli.opt_option", lang), "left"), *(Column(str(labels[m]), "right") for m in metrics)]
+    rows: list[list[str | Cell]] = []
+    for _, grp in res.table.groupby("option", sort=False):
+        by = {r["metric"]: r for r in grp.to_dict("records")}
+        head = grp.iloc[0]
+        rows.append([Cell(str(head["label"]), detail=str(head["sites"] or "")), *(_cell(by[m], lang) for m in metrics)])
+    title = t("cli.options_title", lang) + (" — " + t("report.synthetic_short", lang).upper() if res.synthetic else "")
     print_table(TableView(title, columns, rows))
 
 

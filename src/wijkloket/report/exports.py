@@ -248,12 +248,14 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
     return layers
 
 
-def write_options_xlsx(frame: pd.DataFrame, assumptions: list[tuple[str, str]], path: Path) -> None:
-    """The options (one row each) and the assumptions they rest on, one sheet each."""
+def write_options_xlsx(frame: pd.DataFrame, assumptions: pd.DataFrame, tornado: pd.DataFrame, path: Path) -> None:
+    """The options' figures (the tidy table of the CSV), the assumptions they rest on with their ranges
+    and sources, and the tornado of cost per visit, one sheet each."""
     _writing(path)
     try:
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
             frame.to_excel(xl, sheet_name="opties", index=False)
-            pd.DataFrame(assumptions, columns=["aanname", "waarde"]).to_excel(xl, sheet_name="aannames", index=False)
+            assumptions.to_excel(xl, sheet_name="aannames", index=False)
+            tornado.to_excel(xl, sheet_name="tornado", index=False)
     except OSError as exc:
         raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None

@@ -1,16 +1,20 @@
-"""Options with their cost and reach, and the best place for an extra desk (question 6). Synthetic when
+"""Options: cost and reach (question 6): one table of the same figures for every option, each with its
+80% interval or the reason it does not apply; the tornado of cost per visit; residents per group; the
+assumptions with their sources; the definitions; and the best place for an extra desk. Synthetic when
 the service points are, or when the visit rate was taken from a synthetic desk log."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
 
 from wijkloket.report.blocks import (
     Block,
     BulletList,
     Cell,
     Column,
-    ColumnKind,
+    Figure,
     Heading,
     Paragraph,
     Row,
@@ -19,34 +23,93 @@ from wijkloket.report.blocks import (
     Term,
 )
 from wijkloket.report.context import LocateLike, OptionsLike, ReportData
-
-# (column key, catalogue suffix, kind, options-table field); {target} is the target group's id
-COLUMNS: tuple[tuple[str, str, ColumnKind, str], ...] = (
-    ("cost", "cost", "money", "annual_cost"),
-    ("visits", "visits", "count", "visits_served"),
-    ("per_visit", "per_visit", "money", "cost_per_visit"),
-    ("within", "within", "count", "newly_within_{target}"),
-    ("reached", "reached", "count", "reached_{target}"),
-    ("per_reached", "per_reached", "money", "cost_per_target_reached"),
-    ("hours", "hours", "count", "travel_hours_saved"),
-)
+from wijkloket.usecases.plan import GROUP_METRICS, headline_metrics
 
 
-def _number(v: Any) -> float | None:
-    return None if v is None or v != v else float(v)
+@runtime_checkable
+class OptionsDetail(OptionsLike, Protocol):
+    """What the section reads beyond `OptionsLike` (`OptionsResult` has it all)."""
+
+    @property
+    def tornado(self) -> pd.DataFrame: ...  # option, label, assumption, input_low, input_high, at_low, at_high, base
+    @property
+    def draws(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def distribution(self) -> str: ...
+
+
+def _money(unit: str) -> bool:
+    return unit.startswith("EUR")
+
+
+def _value_text(data: ReportData, value: float, unit: str) -> str:
+    return ("€ " if _money(unit) else "") + data.num(value)
+
+
+def _cell(data: ReportData, r: Any) -> Cell:
+    """A figure with its interval under it, or n.v.t. with the reason under it."""
+    if not bool(r["applies"]):
+        return Cell(data.tr("plan.not_applicable"), note=str(r["reason"]))
+    value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
+    note = "" if low == high == value else data.tr("plan.interval", low=_value_text(data, low, r["unit"]),
+                                                     high=_value_text(data, high, r["unit"]))
+    return Cell(value, note=note)
 
 
 def options_table(data: ReportData, opts: OptionsLike, synthetic: bool) -> Table:
-    target = next((g for g in opts.groups if g != "population"), "population")
-    group = data.registry.get(target).short(data.lang)
+    metrics = headline_metrics(opts.groups)
+    t = opts.table
+    first = t.drop_duplicates("metric").set_index("metric")
     columns = (Column("option", data.tr("cli.opt_option"), "text"),
-               *(Column(key, data.tr("cli.opt_" + suffix, group=group), kind) for key, suffix, kind, _ in COLUMNS))
+               *(Column(m, str(first.loc[m, "metric_label"]), "money" if _money(str(first.loc[m, "unit"])) else "count")
+                 for m in metrics))
     rows = []
-    for r in opts.table.to_dict("records"):
-        cells = [Cell(str(r["label"]), note=str(r.get("sites") or ""))]
-        cells += [Cell(_number(r.get(field.format(target=target)))) for _, _, _, field in COLUMNS]
+    for _, grp in t.groupby("option", sort=False):
+        by = grp.set_index("metric")
+        head = by.iloc[0]
+        cells = [Cell(str(head["label"]), note=str(head["sites"] or "")), *(_cell(data, by.loc[m]) for m in metrics)]
         rows.append(Row(tuple(cells)))
     return Table(columns, tuple(rows), synthetic=synthetic)
+
+
+def _groups(data: ReportData, opts: OptionsLike) -> list[str | Term]:
+    """Per option, the residents of every group newly within the threshold and faster by N minutes."""
+    t = opts.table
+    sel = t[t["metric"].str.startswith(tuple(f"{m}_" for m in GROUP_METRICS)) & t["applies"]]
+    items: list[str | Term] = []
+    for _, grp in sel.groupby("option", sort=False):
+        parts = [f"{r['metric_label']} {_value_text(data, r['value'], r['unit'])}" for r in grp.to_dict("records")]
+        items.append(data.tr("plan.group_item", label=str(grp["label"].iloc[0]), items="; ".join(parts)))
+    return items
+
+
+def _definitions(data: ReportData, opts: OptionsLike) -> list[str | Term]:
+    labels = opts.table.drop_duplicates("metric").set_index("metric")["metric_label"]
+    out: list[str | Term] = []
+    for m in dict.fromkeys(opts.table["metric"]):
+        base = next((g for g in GROUP_METRICS if m.startswith(g + "_")), m)
+        if base == m or m == f"{base}_population":
+            out.append(data.tr("plan.define_item", label=str(labels[m]), text=data.tr("plan.define." + base)))
+    return out
+
+
+def _tornado(data: ReportData, opts: OptionsDetail, synthetic: bool) -> list[Block]:
+    from wijkloket.report.charts import tornado_png
+
+    stamp = data.tr("report.synthetic_short").upper() if synthetic else ""
+    blocks: list[Block] = []
+    for _, bars in opts.tornado.groupby("option", sort=False):
+        label = str(bars["label"].iloc[0])
+        base = float(bars["base"].iloc[0])
+        names = [f"{str(a).split('.')[-1]} ({lo:g}–{hi:g})" for a, lo, hi in
+                 zip(bars["assumption"], bars["input_low"], bars["input_high"], strict=True)]
+        png = tornado_png(bars.assign(label=names), base, data.tr("plan.tornado_axis"), data.tr("plan.tornado_low"),
+                          data.tr("plan.tornado_high"), data.lang, stamp)
+        blocks.append(Figure(png, data.tr("plan.tornado_alt", label=label),
+                             data.tr("plan.tornado_caption", label=label, base=data.num(base)), synthetic=synthetic))
+    return blocks
 
 
 def _locate_text(data: ReportData, loc: LocateLike) -> str:
@@ -61,17 +124,24 @@ def options(data: ReportData) -> Section | None:
     opts = data.options
     if opts is None:
         return None
+    if not isinstance(opts, OptionsDetail):
+        raise TypeError("the options section needs the tornado and the draws of an OptionsResult")
     loc = data.locate
     visit = data.desk.get("visit")
     # The visit rate behind the options comes from the desk log when there is one.
     synthetic = opts.synthetic or (visit is not None and visit.synthetic)
-    assumptions: list[str | Term] = [Term(k, v) for k, v in opts.assumptions]
-    assumptions += [f"{r['label']}: {r['assumptions']}" for r in opts.table.to_dict("records")]
     blocks: list[Block] = [
-        Paragraph(data.tr("report.options_intro")),
+        Paragraph(data.tr("plan.intro")),
         options_table(data, opts, synthetic),
+        Paragraph(data.tr("plan.interval_text", draws=data.num(opts.draws), seed=opts.seed,
+                          distribution=data.tr("plan.distribution." + opts.distribution)), style="legend"),
+        *_tornado(data, opts, synthetic),
+        Heading(data.tr("plan.heading_groups")),
+        BulletList(tuple(_groups(data, opts)), synthetic=synthetic),
         Heading(data.tr("report.assumptions")),
-        BulletList(tuple(assumptions), synthetic=synthetic),
+        BulletList(tuple(Term(k, v) for k, v in opts.assumptions), synthetic=synthetic),
+        Heading(data.tr("plan.heading_definitions")),
+        BulletList(tuple(_definitions(data, opts))),
     ]
     if loc is not None:
         blocks += [Heading(data.tr("report.locate_title")), Paragraph(_locate_text(data, loc), synthetic=loc.synthetic)]
