@@ -101,7 +101,8 @@ def test_files_and_names(haarlem: SimulateResult) -> None:
     folder = haarlem.visits_csv.parent
     assert sorted(p.name for p in folder.iterdir()) == sorted([
         "afspraken_GM0392_2019_2025.csv", "jcc.toml", "verstrekkingen_GM0392_2019_2025.xlsx", "burgerzaken.toml",
-        "pc6hnr_GM0392_synthetisch.csv", "LEESMIJ_SYNTHETISCH.txt"])
+        "pc6hnr_GM0392_synthetisch.csv", "LEESMIJ_SYNTHETISCH.txt",
+        "geplante_effecten_GM0392_synthetisch.csv"])
     readme = haarlem.readme.read_text("utf-8")
     assert "SYNTHETISCH" in readme and "seed 7" in readme and "9 maart 2014" in readme and "Haarlem" in readme
 

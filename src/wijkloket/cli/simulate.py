@@ -48,3 +48,5 @@ def simulate(
               res.readme, points_file):
         if f is not None:
             say("cli.simulated_file", language, file=str(f))
+    if res.planted_csv is not None:
+        say("cli.simulated_planted", language, file=str(res.planted_csv))

@@ -32,10 +32,17 @@ The model and its assumptions (all stated again in the LEESMIJ):
   before 65; issued at 65-69 valid until the 75th birthday; issued at 70 or older valid 5 years
   (Reglement rijbewijzen art. 25a). Each holder's history is simulated forward from a first issue long
   before the window, so the change of 2014 shows as a dip in applications 2019-2023 and a peak from 2024.
-- Possession: ~70% of adults hold a passport, ~60% an ID card (90% of adults without a passport hold
-  one, so ~3% hold neither); children's travel documents are decided per household (65% passport,
-  55% ID card, a shared five-year rhythm for siblings) and every child from 14 holds an ID document
-  (identification duty); driving licence by age, ~75-80% of adults, less at high ages.
+- Possession (residents with Dutch nationality): ~70% of adults hold a passport, ~60% an ID card (90%
+  of adults without a passport hold one, so ~3% hold neither); children's travel documents are decided
+  per household (65% passport, 55% ID card, a shared five-year rhythm for siblings) and every child
+  from 14 holds an ID document (identification duty); driving licence by age, ~75-80% of adults, less
+  at high ages. These propensities are data with their sources: `data/synthetic_assumptions.toml`
+  (`propensities`).
+- Planted effects, so that areas differ where real ones would (`planted`): a share of residents
+  without Dutch nationality per area (drawn per household; they hold no Dutch passport or ID card),
+  higher in a few named wijken; distance decay for the products where a visit is optional (extracts,
+  certificates); a small unexplained factor per area. `simulate` writes the ratio each should produce
+  in the under-use index to `geplante_effecten_<gemeente>_synthetisch.csv`.
 - Visits: an application visit and a collection visit about a week later per document; brp extracts
   and declarations at small per-person rates; status attended ~90%, no-show ~5%, cancelled ~5%
   (a failed document appointment is rebooked); seasonality with a peak in April-June and a low in
@@ -46,7 +53,9 @@ Identifiers are fake by construction: BSNs come only from the test range 9999900
 the Dutch government keeps for testing) and pass the eleven-test; telephone numbers start with
 `06-0`, a range that is not issued; e-mail addresses use `example.com` (RFC 2606).
 
-The package: `assumptions` (every parameter of the model), `population` (areas, addresses, residents),
+The package: `assumptions` (the fixed settings of the model), `propensities` (the residents'
+propensities and the planted effects, from the TOML file), `planted` (the planted effects and the
+ratios they should produce), `population` (areas, addresses, residents),
 `histories` (documents held, renewed and replaced), `visits` (desk appointments), `frames`, `xlsx` and
 `texts` (the files as a municipality hands them over), `exports` (`simulate`), and `points` (synthetic
 service points, a separate use).

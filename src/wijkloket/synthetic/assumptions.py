@@ -1,6 +1,8 @@
-"""The synthetic model's assumptions, in one place: the population, document possession and renewal,
-desk visits and the fake identities. The validity rules of the documents are not here: they come
-from `wijkloket.documents` (rules as data with their sources)."""
+"""The synthetic model's fixed settings: the population, renewal timing, desk visits, the layouts and
+the fake identities. The propensities of residents (document possession, replacements, other products)
+and the planted effects between areas are data with their sources: `data/synthetic_assumptions.toml`,
+loaded by `wijkloket.synthetic.propensities`. The validity rules of the documents come from
+`wijkloket.documents` (rules as data with their sources)."""
 
 from __future__ import annotations
 
@@ -38,23 +40,8 @@ PERSONS_PER_HOUSEHOLD = 2.1
 
 PASSPORT, ID_CARD, LICENCE = 0, 1, 2
 DOC_KINDS = ("passport", "id_card", "driving_licence")
-"""Product names of the kinds 0, 1, 2, as `wijkloket.documents` names them."""
-P_PASSPORT_ADULT = 0.70
-P_ID_WITHOUT_PASSPORT = 0.90
-P_ID_ADULT = 0.60
-P_ID_WITH_PASSPORT = (P_ID_ADULT - (1 - P_PASSPORT_ADULT) * P_ID_WITHOUT_PASSPORT) / P_PASSPORT_ADULT
-P_CHILD_PASSPORT_HOUSEHOLD = 0.65
-P_CHILD_ID_HOUSEHOLD = 0.55
-LICENCE_BY_AGE = ((18, 20, 0.40), (20, 25, 0.60), (25, 30, 0.70), (30, 65, 0.82), (65, 75, 0.80),
-                  (75, 85, 0.60), (85, 200, 0.30))
-"""Share holding a driving licence by age on the reference date (assumption, ~0.75 of adults)."""
-REPLACEMENT_RATE = (0.015, 0.015, 0.005)
-"""Applications per holder per year outside the renewal cycle: passport, ID card, licence. They stand for
-lost, stolen, damaged or full documents, name changes, and the first applications of people who move in
-(which a static population does not produce otherwise). With them 2024 comes out near the national
-rate (~2.9 million travel documents expected in 2024, ~0.16 per inhabitant; Ministry of Foreign Affairs
-via EenVandaag, March 2024); 2023 comes out lower than the ~1.6 million issued nationally, because the
-model has no post-COVID catch-up and no early renewals prompted by the "paspoortpiek" campaigns."""
+"""Product names of the kinds 0, 1, 2, as `wijkloket.documents` names them. Who holds them and how often
+they are replaced: `Propensities` (data/synthetic_assumptions.toml)."""
 RENEWAL_TIMING = {"travel": (0.55, 365.0, 6 * 365), "licence": (0.85, 60.0, 2 * 365)}
 EARLY_DAYS = {"travel": 180, "licence": 90}
 """(share renewed before expiry, mean and maximum days after expiry for the others) and how many days
@@ -75,15 +62,6 @@ P_STATUS = (0.90, 0.05, 0.05)
 """Attended, no-show, cancelled. A failed document appointment is rebooked (so ~91/4.5/4.5 in rows)."""
 STATUSES = {"Afgerond": "attended", "Niet verschenen": "no_show", "Geannuleerd": "cancelled"}
 LOCATIONS = ("Stadhuis", "Stadswinkel")
-OTHER_RATES: dict[str, tuple[float, float, float, float, float]] = {
-    # per person per year by age on the reference date: <18, 18-24, 25-44, 45-64, 65+
-    "Uittreksel BRP": (0.0, 0.040, 0.045, 0.022, 0.014),
-    "Uittreksel BRP internationaal": (0.0, 0.005, 0.005, 0.002, 0.001),
-    "Verklaring omtrent gedrag (VOG)": (0.0, 0.008, 0.006, 0.004, 0.001),
-    "Attestatie de vita": (0.0, 0.0, 0.0, 0.0, 0.020),
-    "Legalisatie handtekening": (0.0, 0.002, 0.003, 0.003, 0.002),
-}
-"""Desk visits for other top products and 'other' (assumption; most are requested online today)."""
 P_LOSS_REPORT = 0.4
 """Share of replacement applications preceded by a 'Vermissing reisdocument' report on the same day."""
 

@@ -17,21 +17,15 @@ from wijkloket.synthetic.assumptions import (
     HISTORY_START_YEAR,
     ID_CARD,
     LICENCE,
-    LICENCE_BY_AGE,
     MONTH_WEIGHTS,
-    P_CHILD_ID_HOUSEHOLD,
-    P_CHILD_PASSPORT_HOUSEHOLD,
-    P_ID_WITH_PASSPORT,
-    P_ID_WITHOUT_PASSPORT,
     P_LICENCE_CONTINUES,
-    P_PASSPORT_ADULT,
     P_WAITED_FOR_2014,
     PASSPORT,
     RENEWAL_TIMING,
-    REPLACEMENT_RATE,
 )
 from wijkloket.synthetic.days import day_number, jan1, month0, seasonal_dates, seasonal_offsets
 from wijkloket.synthetic.population import Addresses, Areas, People
+from wijkloket.synthetic.propensities import Propensities
 
 
 def _renewal_dates(expiry: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
@@ -94,11 +88,14 @@ def _phase_dates(rng: np.random.Generator, n: int, weights: np.ndarray, cycle_ye
 
 
 def applications(ar: Areas, addr: Addresses, pp: People, y0: int, y1: int, rng: np.random.Generator,
-                 rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Document applications (person, kind, day, is_replacement) from a year before the window to its end."""
+                 rules: Rules, props: Propensities, dutch: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Document applications (person, kind, day, is_replacement) from a year before the window to its end.
+    `dutch`: per resident, True for Dutch nationality (only they hold the documents of
+    `nationality.products`)."""
     start, end = day_number(date(y0 - 1, 12, 1)), day_number(date(y1, 12, 31))
     persons, kinds, days, replacement = [], [], [], []
-    for kind, who, first in _first_issues(ar, addr, pp, rng):
+    for kind, who, first in _first_issues(addr, pp, rng, props, dutch):
         old = first < day_number(date(HISTORY_START_YEAR, 1, 1))
         weights = MONTH_WEIGHTS["licence" if kind == LICENCE else "travel"]
         first = first.copy()
@@ -110,7 +107,7 @@ def applications(ar: Areas, addr: Addresses, pp: People, y0: int, y1: int, rng: 
         kinds.append(np.full(int(keep.sum()), kind))
         replacement.append(np.zeros(int(keep.sum()), dtype=bool))
         # replacements (lost, stolen, damaged, name change) for holders, uniform over the window
-        count = rng.poisson(REPLACEMENT_RATE[kind] * (y1 - y0 + 1), len(who))
+        count = rng.poisson(props.replacement(kind) * (y1 - y0 + 1), len(who))
         rp = np.repeat(who, count)
         rd = seasonal_dates(rng, len(rp), y0, y1, weights)
         ok = rd > pp.birth[rp] + 365
@@ -121,11 +118,11 @@ def applications(ar: Areas, addr: Addresses, pp: People, y0: int, y1: int, rng: 
     return np.concatenate(persons), np.concatenate(kinds), np.concatenate(days), np.concatenate(replacement)
 
 
-def _first_issues(ar: Areas, addr: Addresses, pp: People, rng: np.random.Generator
+def _first_issues(addr: Addresses, pp: People, rng: np.random.Generator, props: Propensities, dutch: np.ndarray
                   ) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Per kind: the holders and the day of their first document. Adults got theirs at a random age
     (passport 0-18, ID card 10-18, licence from 18); children follow their household's five-year rhythm."""
-    has_pass, has_id, child_pass, child_id, has_lic = _holders(ar, addr, pp, rng)
+    has_pass, has_id, child_pass, child_id, has_lic = _holders(addr, pp, rng, props, dutch)
     household_anchor = _phase_dates(rng, len(addr.area), MONTH_WEIGHTS["travel"], 5)
     five = round(5 * YEAR_DAYS)
 
@@ -152,20 +149,26 @@ def _first_issues(ar: Areas, addr: Addresses, pp: People, rng: np.random.Generat
     return firsts
 
 
-def _holders(ar: Areas, addr: Addresses, pp: People, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def _holders(addr: Addresses, pp: People, rng: np.random.Generator, props: Propensities, dutch: np.ndarray
+             ) -> tuple[np.ndarray, ...]:
     """Who holds which document on the reference date: adults' passport and ID card, children's
-    (decided per household), and the driving licence by age."""
+    (decided per household), and the driving licence by age; residents without Dutch nationality hold
+    no document of `nationality.products`."""
     n = len(pp.area)
     adult = pp.age_ref >= 18
-    area_factor = rng.uniform(0.93, 1.07, len(ar.codes))[pp.area]
-    has_pass = adult & (rng.random(n) < P_PASSPORT_ADULT * area_factor)
-    has_id = adult & (rng.random(n) < np.where(has_pass, P_ID_WITH_PASSPORT, P_ID_WITHOUT_PASSPORT))
+    has_pass = adult & (rng.random(n) < props["possession.passport_adult"])
+    has_id = adult & (rng.random(n) < np.where(has_pass, props.id_with_passport,
+                                               props["possession.id_without_passport"]))
     n_addr = len(addr.area)
-    child_pass = (rng.random(n_addr) < P_CHILD_PASSPORT_HOUSEHOLD)[pp.address] & ~adult
-    child_id = (rng.random(n_addr) < P_CHILD_ID_HOUSEHOLD)[pp.address] & ~adult
+    child_pass = (rng.random(n_addr) < props["possession.child_passport_household"])[pp.address] & ~adult
+    child_id = (rng.random(n_addr) < props["possession.child_id_household"])[pp.address] & ~adult
     child_id |= ~adult & (pp.age_ref >= 14) & ~child_pass  # identification duty from 14
     lic_p = np.zeros(n)
-    for lo, hi, share in LICENCE_BY_AGE:
+    for lo, hi, share in props["possession.licence_by_age"]:
         lic_p[(pp.age_ref >= lo) & (pp.age_ref < hi)] = share
     has_lic = rng.random(n) < lic_p
+    held = {"passport": (has_pass, child_pass), "id_card": (has_id, child_id)}
+    for product in props["nationality.products"]:
+        for holders in held[product]:
+            holders &= dutch
     return has_pass, has_id, child_pass, child_id, has_lic

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from wijkloket.synthetic.assumptions import (
@@ -10,23 +12,17 @@ from wijkloket.synthetic.assumptions import (
     EARLY_DAYS,
     ISSUANCE_PRODUCTS,
     MAX_AGE,
-    OTHER_RATES,
-    P_CHILD_ID_HOUSEHOLD,
-    P_CHILD_PASSPORT_HOUSEHOLD,
-    P_ID_ADULT,
-    P_ID_WITHOUT_PASSPORT,
     P_LOSS_REPORT,
-    P_PASSPORT_ADULT,
     P_URGENT,
     P_WAITED_FOR_2014,
     PERSONS_PER_HOUSEHOLD,
     REFERENCE_DATE,
     RENEWAL_TIMING,
-    REPLACEMENT_RATE,
     STATUSES,
     VISIT_PRODUCTS,
 )
 from wijkloket.synthetic.population import Addresses, Areas
+from wijkloket.synthetic.propensities import AGE_GROUPS, Propensities
 from wijkloket.synthetic.xlsx import SHEET_NAME
 
 
@@ -86,11 +82,13 @@ def issuances_mapping(seed: int) -> str:
 
 def readme(*, gemeente: str, gemeente_name: str, years: tuple[int, int], seed: int, ar: Areas,
            addr: Addresses, n_residents: int, files: dict[str, tuple[str, int]], n_bad: int,
-           yearly: pd.DataFrame) -> str:
-    """LEESMIJ_SYNTHETISCH.txt: what the files are, the inputs, every assumption, and applications per year."""
+           yearly: pd.DataFrame, props: Propensities, ratios: pd.DataFrame) -> str:
+    """LEESMIJ_SYNTHETISCH.txt: what the files are, the inputs, every assumption, the planted effects, and
+    applications per year."""
     name = f"{gemeente_name} ({gemeente})" if gemeente_name else gemeente
     lines = (_intro(name, years, seed, files) + _inputs(ar, addr, n_residents) + _population(ar, addr)
-             + _documents() + _visits(n_bad) + _identifiers_and_counts(yearly))
+             + _documents(props) + _visits(n_bad, props) + _planted(props, ratios)
+             + _identifiers_and_counts(yearly))
     return "\n".join(lines)
 
 
@@ -152,7 +150,7 @@ def _population(ar: Areas, addr: Addresses) -> list[str]:
     return lines
 
 
-def _documents() -> list[str]:
+def _documents(p: Propensities) -> list[str]:
     return [
         "Documenten en geldigheid",
         "- Paspoort en identiteitskaart: voor volwassenen 10 jaar geldig als uitgegeven op of na",
@@ -171,32 +169,36 @@ def _documents() -> list[str]:
         f" {RENEWAL_TIMING['licence'][1]:.0f} dagen later.",
         "  Voorkeur voor april-juni. Wie eind 2013 moest verlengen met een nog geldig document, wachtte",
         f"  in {P_WAITED_FOR_2014:.0%} van de gevallen tot na 9 maart 2014.",
-        f"- Bezit: {P_PASSPORT_ADULT:.0%} van de volwassenen een paspoort (per gebied ±7%), {P_ID_ADULT:.0%} een",
-        f"  identiteitskaart ({P_ID_WITHOUT_PASSPORT:.0%} van wie geen paspoort heeft), ~3% geen van beide.",
-        f"  Kinderen per huishouden: {P_CHILD_PASSPORT_HOUSEHOLD:.0%} paspoort, {P_CHILD_ID_HOUSEHOLD:.0%}"
-        " identiteitskaart,",
+        f"- Bezit (inwoners met de Nederlandse nationaliteit): {p['possession.passport_adult']:.0%} van de"
+        f" volwassenen een paspoort, {p['possession.id_adult']:.0%} een",
+        f"  identiteitskaart ({p['possession.id_without_passport']:.0%} van wie geen paspoort heeft), ~3% geen"
+        " van beide.",
+        f"  Kinderen per huishouden: {p['possession.child_passport_household']:.0%} paspoort,"
+        f" {p['possession.child_id_household']:.0%} identiteitskaart,",
         "  broers en zussen in hetzelfde ritme; vanaf 14 jaar altijd een identiteitsdocument (WID).",
-        "  Rijbewijs naar leeftijd: 18-19 40%, 20-24 60%, 25-29 70%, 30-64 82%, 65-74 80%, 75-84 60%, 85+ 30%.",
+        "  Rijbewijs naar leeftijd: " + ", ".join(
+            f"{lo}-{hi - 1} {share:.0%}" if hi < 200 else f"{lo}+ {share:.0%}"
+            for lo, hi, share in p["possession.licence_by_age"]) + ".",
         "- Geen COVID-effect en geen extra vroege verlengingen door voorlichting over de 'paspoortpiek': het",
         "  dal 2019-2023 is daardoor dieper dan landelijk in 2023 (1,6 miljoen reisdocumenten tegen ~2,9",
         "  miljoen verwacht in 2024); 2024 komt op ongeveer het landelijke niveau per inwoner.",
         "- Aanvragen buiten de cyclus (vermissing, diefstal, beschadiging, naamswijziging, nieuwe inwoners)",
         "  per houder per jaar: paspoort",
-        f"  {REPLACEMENT_RATE[0]:.1%}, identiteitskaart {REPLACEMENT_RATE[1]:.1%}, rijbewijs {REPLACEMENT_RATE[2]:.1%};"
+        f"  {p.replacement(0):.1%}, identiteitskaart {p.replacement(1):.1%}, rijbewijs {p.replacement(2):.1%};"
         f" bij {P_LOSS_REPORT:.0%} van de",
         "  vervangende reisdocumenten eerst een afspraak 'Vermissing reisdocument'.",
     ]
 
 
-def _visits(n_bad: int) -> list[str]:
+def _visits(n_bad: int, p: Propensities) -> list[str]:
     lines = [
         "Afspraken",
         "- Per document een aanvraag en een ophaalafspraak ongeveer een week later (spoed: 1-3 werkdagen;",
         f"  15% haalt 1-4 weken later op). {P_URGENT:.0%} van de aanvragen met spoed.",
-        "- Overige producten per inwoner per jaar (<18 / 18-24 / 25-44 / 45-64 / 65+), met een factor per",
-        "  gebied (lognormaal, spreiding 15%):",
+        f"- Overige producten per inwoner per jaar ({' / '.join(AGE_GROUPS)}), met een factor per gebied",
+        f"  (lognormaal, spreiding {p['variation.other_products']:.0%}; zie ook 'Geplante effecten'):",
     ]
-    lines += [f"  {k}: {' / '.join(f'{r:.3f}' for r in v)}" for k, v in OTHER_RATES.items()]
+    lines += [f"  {k}: {' / '.join(f'{r:.3f}' for r in v)}" for k, v in p["visits.other_rates"].items()]
     return lines + [
         "- Status: 90% Afgerond, 5% Niet verschenen, 5% Geannuleerd; een mislukte aanvraag of ophaalafspraak",
         "  wordt opnieuw gepland en gaat dan door.",
@@ -207,6 +209,46 @@ def _visits(n_bad: int) -> list[str]:
         "  postcode 0000 XX of product 'Onbekend'. Een goede import weigert precies die rijen.",
         "- Postcodes zijn ingetikt zoals mensen dat doen: '2011 AB', '2011AB', '2011ab', '2011 ab'.",
     ]
+
+
+def _planted(p: Propensities, ratios: pd.DataFrame) -> list[str]:
+    """The planted effects, their parameters per area, and the ratios they should produce."""
+    whole = ratios[ratios["year"].isna()].set_index(["area_code", "kind", "product"])["planted_ratio"]
+    areas = ratios.drop_duplicates("area_code").set_index("area_code")
+    named = p["nationality.areas"]
+    docs = " of ".join(_DOC_NL[d] for d in p["nationality.products"])
+    higher = (", hoger in " + ", ".join(f"{c} {s:.0%}" for c, s in named.items())) if named else ""
+    no_km = "" if areas["distance_km"].notna().any() else " (geen afstanden voor deze gemeente: niet toegepast)"
+    items = [
+        f"Nationaliteit: inwoners zonder Nederlandse nationaliteit hebben geen Nederlands {docs} en vragen"
+        f" die dus niet aan en halen die niet op. Aandeel, per huishouden getrokken: standaard"
+        f" {p['nationality.share']:.0%}{higher}. Bron: {p.items['nationality.share'].source}.",
+        f"Afstand tot de centrale balie: {', '.join(p['distance.products'])} per inwoner x"
+        f" exp(-{p['distance.per_km']:.2f} x km){no_km}. Afstanden: {p.items['distance.km'].source}.",
+        f"Onverklaarde variatie: de overige producten per gebied x een lognormale factor (spreiding"
+        f" {p['variation.other_products']:.0%}).",
+        "Het bestand geplante_effecten_*_synthetisch.csv geeft per gebied, product en jaar de verhouding"
+        " (100 = zoals verwacht) die de onderbenuttingsindex (wijkloket underuse) hoort te vinden. Over alle"
+        " jaren (bezoeken):",
+    ]
+    lines = ["Geplante effecten (bewust aangebrachte verschillen tussen gebieden)"]
+    for item in items:
+        lines += textwrap.wrap(item, width=100, initial_indent="- ", subsequent_indent="  ")
+    lines.append(f"  {'gebied':<10} {'niet-NL':>7} {'km':>5} {'paspoort':>8} {'ID-kaart':>8} {'uittreksel':>10}"
+                 f" {'verklaring':>10} {'top':>5}")
+    for code, row in areas.iterrows():
+        cells = [whole.get((code, "visit", q)) for q in ("passport", "id_card", "brp_extract", "declaration", "top")]
+        km = "-" if row["distance_km"] != row["distance_km"] else f"{row['distance_km']:.1f}"
+        lines.append(f"  {code:<10} {row['non_dutch_drawn']:>7.1%} {km:>5} "
+                     + " ".join(f"{_r(v):>{w}}" for v, w in zip(cells, (8, 8, 10, 10, 5), strict=True)))
+    return lines + [""]
+
+
+_DOC_NL = {"passport": "paspoort", "id_card": "identiteitskaart"}
+
+
+def _r(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.0f}"
 
 
 def _identifiers_and_counts(yearly: pd.DataFrame) -> list[str]:

@@ -12,13 +12,13 @@ from wijkloket.synthetic.assumptions import (
     COLLECTION_NAMES,
     LICENCE,
     MONTH_WEIGHTS,
-    OTHER_RATES,
     P_LOSS_REPORT,
     P_STATUS,
     P_URGENT,
 )
 from wijkloket.synthetic.days import Calendar, seasonal_dates
 from wijkloket.synthetic.population import Areas, People
+from wijkloket.synthetic.propensities import AGE_GROUP_BOUNDS, Propensities
 
 
 @dataclass
@@ -57,8 +57,11 @@ def _statuses(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def appointments(ar: Areas, pp: People, y0: int, y1: int, cal: Calendar, apps: tuple[np.ndarray, ...],
-            rng: np.random.Generator) -> tuple[Rows, dict[str, np.ndarray]]:
-    """Appointment rows for applications, collections and other products, and the issued documents."""
+                 rng: np.random.Generator, props: Propensities, other_factor: dict[str, np.ndarray]
+                 ) -> tuple[Rows, dict[str, np.ndarray]]:
+    """Appointment rows for applications, collections and other products, and the issued documents.
+    `other_factor`: per product name of `visits.other_rates`, the rate factor of each area (the planted
+    distance decay and the unexplained variation, `synthetic.planted`)."""
     person, kind, raw_day, is_replacement = apps
     rows = Rows([], [], [], [], [], [])
     second_desk = rng.uniform(0.03, 0.30, len(ar.codes))  # per area: share going to the second desk
@@ -98,10 +101,9 @@ def appointments(ar: Areas, pp: People, y0: int, y1: int, cal: Calendar, apps: t
 
     # other products: Poisson counts per person over the window, rates by age, a factor per area
     years = y1 - y0 + 1
-    band = np.digitize(pp.age_ref, [18, 25, 45, 65])
-    area_factor = rng.lognormal(0.0, 0.15, len(ar.codes))[pp.area]
-    for name, rates in OTHER_RATES.items():
-        count = rng.poisson(np.array(rates)[band] * area_factor * years)
+    band = np.digitize(pp.age_ref, AGE_GROUP_BOUNDS)
+    for name, rates in props["visits.other_rates"].items():
+        count = rng.poisson(np.array(rates)[band] * other_factor[name][pp.area] * years)
         who = np.repeat(np.arange(len(pp.area)), count)
         d = cal.in_week(seasonal_dates(rng, len(who), y0, y1, MONTH_WEIGHTS["other"]), rng)
         rows.add(name, who, d, _statuses(rng, len(who)), location(who))
