@@ -70,7 +70,9 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
     wait for it and read the record. Treat the folder as read-only (copy it to change it)."""
     from filelock import FileLock
 
-    root = factory.getbasetemp().parent  # the same for every worker of this session
+    # xdist gives each worker its own base folder inside the session's; without xdist the base
+    # folder is the session's own (its parent is shared by every session and must not be used).
+    root = factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else factory.getbasetemp()
     record = root / f"{name}.json"
     with FileLock(str(root / f"{name}.lock")):
         if not record.exists():

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wijkloket.access.distance import MODES
-from wijkloket.cli.plan import OPTION_COLUMNS
 from wijkloket.i18n import catalogue, fmt_number
 from wijkloket.indicators.desk import ISSUED_PRODUCTS, TOTAL, VISIT_PRODUCTS
 from wijkloket.indicators.profile import ALL_LEVELS
+from wijkloket.plan.options import METRICS, REASONS
+from wijkloket.plan.scenarios import DISTRIBUTIONS
 from wijkloket.report.sections.methods import METHODS
 from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_STATUSES
 from wijkloket.sources.logs import REJECT_REASONS, synonyms
@@ -33,7 +34,6 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "cli.desk_legend_*": DESK_KINDS,
     "cli.desk_title_*": DESK_KINDS,
     "cli.locate_*": ("area", "now", "new"),
-    "cli.opt_*": OPTION_COLUMNS,
     "cli.warn_*": ("invalid_cells",),
     "desk.*": DESK_INDICATORS,
     "error.no_events_*": DESK_KINDS,
@@ -41,7 +41,12 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "level.*": (*ALL_LEVELS, "district"),
     "method.*": ("network", "straight"),
     "mode.*": MODES,
+    "forecast.month_*": tuple(str(m) for m in range(1, 13)),
     "privacy.*": PRIVACY_CLASSES,
+    "plan.define.*": METRICS,
+    "plan.distribution.*": DISTRIBUTIONS,
+    "plan.metric.*": METRICS,
+    "plan.na.*": REASONS,
     "product.*": (*VISIT_PRODUCTS, *ISSUED_PRODUCTS, *synonyms()["meta"]["canonical_products"]),
     "reason.*": (*REJECT_REASONS, *AREA_REJECT_REASONS, *POSTCODE_REJECT_REASONS),
     "report.*_intro": DESK_KINDS,

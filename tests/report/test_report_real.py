@@ -45,8 +45,8 @@ def test_only_the_desk_sections_rest_on_synthetic_data(desk_sections: list[Secti
                                                        tmp_path: Path) -> None:
     by_id = _by_id(desk_sections)
     assert [s.id for s in desk_sections] == ["kernboodschap", "stadsdelen", "kaarten", "baliegebruik",
-                                             "verstrekkingen", "bronnen", "methode"]
-    assert [s.id for s in desk_sections if s.synthetic] == ["baliegebruik", "verstrekkingen"]
+                                             "verstrekkingen", "ondergebruik", "bronnen", "methode"]
+    assert [s.id for s in desk_sections if s.synthetic] == ["baliegebruik", "verstrekkingen", "ondergebruik"]
     maps = by_id["kaarten"].of_kind(Figure)
     assert len(maps) >= 3 and not any(f.synthetic for f in maps)
     assert not any(t.synthetic for t in by_id["stadsdelen"].of_kind(Table))
@@ -54,10 +54,16 @@ def test_only_the_desk_sections_rest_on_synthetic_data(desk_sections: list[Secti
         assert all(t.synthetic for t in by_id[sid].of_kind(Table))
         assert all(f.synthetic for f in by_id[sid].of_kind(Figure))
     html = render_html(desk_sections, desk_data, tmp_path).read_text("utf-8")
-    assert _banner_links(html) == ["baliegebruik", "verstrekkingen"]
-    for sid in CBS_SECTIONS[:3]:
+    assert _banner_links(html) == ["baliegebruik", "verstrekkingen", "ondergebruik"]
+    for sid in CBS_SECTIONS[1:3]:
         body = re.search(rf'<section id="{sid}">(.*?)</section>', html, re.S)
         assert body and "synthetisch" not in body.group(1).lower(), sid
+    # The key message adds what the decision needs (under-use on the desk log): those parts, and only
+    # those, are marked synthetic; its CBS findings are not.
+    key = by_id["kernboodschap"]
+    marked = [b for b in key.blocks if "synthetisch" in str(getattr(b, "text", getattr(b, "items", ""))).lower()]
+    assert marked and all(b.synthetic for b in marked)
+    assert not key.synthetic and not key.blocks[0].synthetic and not key.blocks[1].synthetic
 
 
 def test_city_population_is_the_sum_of_the_cbs_wijken(desk_sections: list[Section], data: Path) -> None:
@@ -97,7 +103,8 @@ def test_points_make_access_and_options_synthetic(points_ws: Path, make_report_d
     data = make_report_data(points_ws, "en")
     sections = build(data)
     by_id = _by_id(sections)
-    assert [s.id for s in sections if s.synthetic] == ["baliegebruik", "verstrekkingen", "bereikbaarheid", "opties"]
+    assert [s.id for s in sections if s.synthetic] == ["baliegebruik", "verstrekkingen", "ondergebruik",
+                                                       "bereikbaarheid", "opties"]
     assert not any(by_id[s].synthetic for s in CBS_SECTIONS)
     desk_table, kinds_table = by_id["bereikbaarheid"].of_kind(Table)
     assert all(t.synthetic for t in (desk_table, kinds_table))
@@ -107,5 +114,5 @@ def test_points_make_access_and_options_synthetic(points_ws: Path, make_report_d
     (options,) = by_id["opties"].of_kind(Table)
     assert [c.kind for c in options.columns][1] == "money" and options.synthetic
     html = render_html(sections, data, tmp_path).read_text("utf-8")
-    assert _banner_links(html) == ["baliegebruik", "verstrekkingen", "bereikbaarheid", "opties"]
+    assert _banner_links(html) == ["baliegebruik", "verstrekkingen", "ondergebruik", "bereikbaarheid", "opties"]
     assert "Note: these sections rest on synthetic" in html

@@ -38,7 +38,7 @@ def test_one_report_computes_each_result_once(demo_ws: Path, tmp_path: Path, mon
     assert path.exists()
     assert calls == {"district_profile": 1, "accessibility": 1, "desk_use": 2}  # visits and issuances
     assert an.computed == {"profile": 1, "inventory": 1, "desk_visit": 1, "desk_issuance": 1, "access": 1,
-                           "options": 1, "locate": 1}
+                           "options": 1, "locate": 1, "underuse": 1, "forecast": 1}
 
 
 def test_read_paths_leave_the_store_unchanged(demo_ws: Path) -> None:

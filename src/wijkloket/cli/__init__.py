@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from wijkloket.cli import add, analyse, plan, simulate, workspace
+from wijkloket.cli import add, analyse, forecast, plan, simulate, underuse, workspace
 from wijkloket.cli.errors import exit_codes
 from wijkloket.cli.helps import LocalisedGroup, lang_callback
 
@@ -23,6 +23,8 @@ app.add_typer(add.app, name="add")
 app.add_typer(analyse.app)
 app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app)
+app.add_typer(underuse.app)
+app.add_typer(forecast.app)
 
 
 def main() -> None:

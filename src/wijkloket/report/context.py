@@ -116,6 +116,8 @@ class ReportData:
     access: AccessLike | None = None
     options: OptionsLike | None = None
     locate: LocateLike | None = None
+    underuse: Any | None = None
+    forecast: Any | None = None
 
     @property
     def table(self) -> pd.DataFrame:

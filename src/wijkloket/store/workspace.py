@@ -518,3 +518,11 @@ class Workspace:
         nodes = self.con.execute("SELECT node, x, y FROM network_nodes").df()
         edges = self.con.execute("SELECT a, b, metres FROM network_edges").df()
         return nodes, edges
+
+    def event_months(self, kind: str) -> pd.DataFrame:
+        """Attended events of `kind` per area_code, year, month (1-12), product and age_band (NULL when
+        unknown); `n` is the summed weight. For the demand forecast."""
+        return self.con.execute(
+            "SELECT area_code, CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, product, age_band, "
+            "sum(weight) AS n FROM events WHERE kind = ? AND status = 'attended' GROUP BY ALL "
+            "ORDER BY year, month, area_code, product, age_band", [kind]).df()

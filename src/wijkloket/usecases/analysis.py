@@ -73,8 +73,24 @@ class Analysis:
             self.registry, self.profile(), acc, self.desk_if_any() if capacity else None, add, objective, weight,
             time_limit, capacity))
 
-    def options(self, scenarios: Path | None = None, lang: str = "nl") -> uc_plan.OptionsResult:
-        raw, mode, threshold = uc_plan.scenario_assumptions(scenarios)
-        acc = self.access(mode, threshold)
-        return self._once("options", (str(scenarios), lang), lambda: uc_plan.plan_options(
-            self.registry, self.profile(), acc, self.desk_if_any(), raw, lang))
+    def options(self, scenarios: Path | None = None, lang: str = "nl", draws: int | None = None,
+                seed: int | None = None) -> uc_plan.OptionsResult:
+        sc = uc_plan.scenario_assumptions(scenarios)
+        acc = self.access(sc.mode, sc.threshold)
+        return self._once("options", (str(scenarios), lang, draws, seed), lambda: uc_plan.plan_options(
+            self.registry, self.profile(), acc, self.desk_if_any(), sc, lang, draws, seed))
+
+    def underuse(self, min_count: int = 10) -> Any:
+        """Under-use per area and product (`usecases.underuse.UnderuseResult`) on the desk tables of
+        every log the workspace has, computed with the same `min_count`."""
+        from wijkloket.usecases import underuse as uc_underuse
+
+        return self._once("underuse", min_count, lambda: uc_underuse.underuse(
+            self.ws, {k: self.desk(k, min_count) for k in ("visit", "issuance") if self.has_events(k)}, min_count))
+
+    def forecast(self, months: int = 36, minutes: float | None = None) -> Any:
+        """Expected applications per area, product and month and the counter hours they need
+        (`usecases.forecast.ForecastResult`), with the backtest its notes report."""
+        from wijkloket.usecases import forecast as uc_forecast
+
+        return self._once("forecast", (months, minutes), lambda: uc_forecast.forecast(self.ws, months, minutes))

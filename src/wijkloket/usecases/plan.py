@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,12 @@ import pandas as pd
 from wijkloket.access.summary import group_weights, point_weights
 from wijkloket.areas.levels import finest_level
 from wijkloket.errors import InfeasibleModelError, WijkloketError
-from wijkloket.i18n import fmt_number, t
+from wijkloket.i18n import t
 from wijkloket.indicators.desk import DEFAULT_VISIT_RATE, visit_rate
 from wijkloket.indicators.registry import Registry
 from wijkloket.plan.coverage import coverage_table
-from wijkloket.plan.options import OptionInputs, option_rows
-from wijkloket.plan.scenarios import load_scenarios
+from wijkloket.plan.options import GROUP_METRICS, Appraisal, OptionInputs, appraise, metric_ids
+from wijkloket.plan.scenarios import Range, Scenario, check_draws, load_scenarios
 from wijkloket.usecases.access import AccessResult, default_groups
 from wijkloket.usecases.desk import DeskResult
 from wijkloket.usecases.profile import ProfileResult
@@ -54,6 +55,16 @@ def _coverage(acc: AccessResult, best: np.ndarray, w: np.ndarray, gemeente_name:
     return coverage_table(acc.demand["area_code"], dmap, gemeente_name, best, w, acc.threshold)
 
 
+def _capacities(pts: pd.DataFrame, cols: np.ndarray) -> np.ndarray:
+    """Each site's capacity_per_week; an error naming the sites that have none."""
+    caps = pts["capacity_per_week"].to_numpy(dtype=float)[cols]
+    missing = [str(n) for n, c in zip(pts["name"].to_numpy()[cols], caps, strict=True) if not np.isfinite(c)]
+    if missing:
+        raise WijkloketError("error.plan_no_capacity", n=len(missing), sites=", ".join(missing[:5])
+                             + (", …" if len(missing) > 5 else ""))
+    return caps
+
+
 def plan_locate(registry: Registry, prof: ProfileResult, acc: AccessResult, desk: DeskResult | None, add: int = 1,
                 objective: str = "pmedian", weight: str = "population", time_limit: float | None = 60.0,
                 capacity: bool = False) -> LocateOutcome:
@@ -82,7 +93,7 @@ def plan_locate(registry: Registry, prof: ProfileResult, acc: AccessResult, desk
         if capacity:
             rate = (visit_rate(desk.table) if desk is not None else None) or DEFAULT_VISIT_RATE
             w = w * rate / 52.0  # visits per week
-            caps = pts["capacity_per_week"].to_numpy()[cols].astype(float)
+            caps = _capacities(pts, cols)
         res = solve_pmedian(dist, p, weights=w, fixed=fixed, capacities=caps, time_limit=time_limit)
     else:
         res = solve_mclp(dist, p, acc.threshold, weights=w, fixed=fixed, time_limit=time_limit)
@@ -99,17 +110,41 @@ def plan_locate(registry: Registry, prof: ProfileResult, acc: AccessResult, desk
 
 @dataclass
 class OptionsResult:
-    table: pd.DataFrame  # one row per option
-    assumptions: list[tuple[str, str]]  # (name, value with its source) printed beside the results
+    """Every option's figures as a tidy table (`table`: one row per option and figure, the columns of
+    TABLE_COLUMNS first), the assumptions with their sources, and the tornado of cost per visit."""
+
+    table: pd.DataFrame
+    assumptions: list[tuple[str, str]]  # (name, value with its range and source) printed beside the results
     groups: list[str]
     synthetic: bool
+    tornado: pd.DataFrame  # option, label, assumption, input_low, input_high, at_low, at_high, base
+    assumption_table: pd.DataFrame  # scope, assumption, low, mode, high, distribution, source
+    threshold: float  # minutes: "nearby"
+    faster_by: float  # minutes: "faster"
+    draws: int
+    seed: int
+    distribution: str
+    seconds: float  # time of the model, the draws and the tornado
 
 
-def scenario_assumptions(scenarios: Path | None) -> tuple[dict[str, Any], str, float]:
-    """(the scenario data, travel mode, threshold in minutes) of a scenario file."""
-    raw = load_scenarios(scenarios)
-    a = raw.get("assumptions", {})
-    return raw, str(a.get("mode", "bike")), float(a.get("threshold_minutes", 15))
+HEADLINE = ("annual_cost", "visits_served", "unserved_visits", "cost_per_visit", "travel_hours_saved",
+            "cost_per_travel_hour", "newly_within", "faster_by_n")
+"""The figures a summary table shows (the per-group ones for the first target group)."""
+
+
+def headline_metrics(groups: list[str]) -> list[str]:
+    """The ids of the HEADLINE figures, the per-group ones for the first group other than residents."""
+    target = next((g for g in groups if g != "population"), "population")
+    return [f"{m}_{target}" if m in GROUP_METRICS else m for m in HEADLINE]
+
+
+TABLE_COLUMNS = ("option", "label", "metric", "value", "low", "high", "unit", "applies", "synthetic", "reason",
+                 "metric_label", "kind", "sites")
+
+
+def scenario_assumptions(scenarios: Path | None) -> Scenario:
+    """The checked scenarios of a file (or the built-in ones)."""
+    return load_scenarios(scenarios)
 
 
 def _pmedian_sites(dist: np.ndarray, p: int, weights: np.ndarray, fixed: list[int]) -> list[int]:
@@ -118,36 +153,95 @@ def _pmedian_sites(dist: np.ndarray, p: int, weights: np.ndarray, fixed: list[in
     return list(solve_pmedian(dist, p, weights=weights, fixed=fixed, time_limit=30).open_sites)
 
 
-def _note_text(key: str, params: dict[str, Any], lang: str) -> str:
-    shown = {k: fmt_number(v, lang, 2 if k == "availability" else 0) if k in ("eligible", "availability") else v
-             for k, v in params.items()}
-    return t(key, lang, **shown)
+def _visit_rate(sc: Scenario, desk: DeskResult | None, lang: str) -> tuple[Range, bool]:
+    """The visits per resident per year: the desk log's when there is one (one value), else the
+    scenario's; and whether it comes from a synthetic log."""
+    log_rate = visit_rate(desk.table) if desk is not None else None
+    if desk is None or log_rate is None:
+        return sc.assumptions["visits_per_resident_per_year"], False
+    src = t("plan.rate_from_log", lang, first=min(desk.years), last=max(desk.years)) + (
+        " (" + t("report.synthetic_short", lang) + ")" if desk.synthetic else "")
+    return Range(log_rate, log_rate, log_rate, src, src), desk.synthetic
+
+
+def _range_text(r: Range, distribution: str, lang: str) -> str:
+    name = t("plan.distribution." + distribution, lang)
+    value = f"{r.mode:g}" if r.fixed else f"{r.mode:g} ({r.low:g}–{r.high:g}, {name})"
+    return t("plan.assumption_text", lang, value=value, source=r.source_in(lang) or t("plan.source_none", lang))
+
+
+def _assumptions(sc: Scenario, shared: dict[str, Range], acc: AccessResult, lang: str
+                 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """The assumptions as (name, text) lines and as a table (scope, name, low, mode, high, source)."""
+    dist = t("plan.distribution." + sc.distribution, lang)
+    lines = [("mode", acc.mode), ("threshold_minutes", f"{acc.threshold:g}"),
+             ("faster_by_minutes", f"{sc.faster_by:g}"), ("detour_factor", f"{acc.settings.detour_factor:g}"),
+             ("speed_kmh", f"{acc.settings.speeds[acc.mode]:g}"),
+             ("uncertainty", t("plan.uncertainty_text", lang, distribution=dist, draws=sc.draws, seed=sc.seed))]
+    scoped = [("all", k, r) for k, r in shared.items()]
+    scoped += [(o.id, f, r) for o in sc.options for f, r in o.values.items()]
+    lines += [(name if scope == "all" else f"{scope}.{name}", _range_text(r, sc.distribution, lang))
+              for scope, name, r in scoped]
+    table = pd.DataFrame([(scope, name, r.low, r.mode, r.high, "fixed" if r.fixed else sc.distribution,
+                           r.source_in(lang)) for scope, name, r in scoped],
+                         columns=["scope", "assumption", "low", "mode", "high", "distribution", "source"])
+    return lines, table
+
+
+def _labels(registry: Registry, groups: list[str], sc: Scenario, lang: str) -> dict[str, str]:
+    """Every figure's label in `lang` (the per-group ones with the group's short name)."""
+    out = {}
+    for metric in metric_ids(groups):
+        base = next((m for m in GROUP_METRICS if metric.startswith(m + "_")), metric)
+        group = registry.get(metric[len(base) + 1:]).short(lang) if base != metric else ""
+        out[metric] = t("plan.metric." + base, lang, **({"group": group, "minutes": f"{sc.threshold:g}",
+                                                         "n": f"{sc.faster_by:g}"} if group else {}))
+    return out
+
+
+def _tidy(ap: Appraisal, sc: Scenario, inp: OptionInputs, registry: Registry, synthetic: bool, lang: str
+          ) -> pd.DataFrame:
+    specs = {o.id: o for o in sc.options}
+    names = inp.points["name"].to_numpy()
+    sites = {o: (t("plan.sites_ido", lang, n=len(rows)) if specs[o].kind == "library_hours"
+                 else "; ".join(str(names[r]) for r in rows)) for o, rows in ap.sites.items()}
+    labels = _labels(registry, inp.groups, sc, lang)
+
+    def reason(note: Any) -> str:
+        if note is None:
+            return ""
+        key, params = note
+        return t(key, lang, **{k: registry.get(v).short(lang) if k == "group" else v for k, v in params.items()})
+
+    f = ap.figures
+    out = f.assign(label=f["option"].map(lambda o: specs[o].label(lang)), synthetic=synthetic,
+                   reason=f["reason"].map(reason), metric_label=f["metric"].map(labels),
+                   kind=f["option"].map(lambda o: specs[o].kind), sites=f["option"].map(sites))
+    for col in ("value", "low", "high"):
+        out[col] = out[col].round(4)
+    return out[list(TABLE_COLUMNS)]
 
 
 def plan_options(registry: Registry, prof: ProfileResult, acc: AccessResult, desk: DeskResult | None,
-                 raw: dict[str, Any], lang: str = "nl") -> OptionsResult:
-    """Cost and reach of each option in the scenario data `raw`, every assumption stated."""
-    a = raw.get("assumptions", {})
-    capture = float(a.get("capture_share", 0.6))
+                 sc: Scenario, lang: str = "nl", draws: int | None = None, seed: int | None = None) -> OptionsResult:
+    """Cost, capacity and reach of each option in the scenarios `sc`, with 80% intervals from `draws`
+    seeded draws (the scenario's own when None) and every assumption stated with its source."""
+    check_draws(sc.draws if draws is None else draws, sc.seed if seed is None else seed)
+    sc = replace(sc, draws=sc.draws if draws is None else draws, seed=sc.seed if seed is None else seed)
     groups = default_groups(prof, registry)
-    rate = float(a.get("visits_per_resident_per_year", DEFAULT_VISIT_RATE))
-    rate_src = t("plan.rate_from_scenarios", lang)
-    log_rate = visit_rate(desk.table) if desk is not None else None
-    if desk is not None and log_rate is not None:
-        rate = log_rate
-        rate_src = t("plan.rate_from_log", lang, first=min(desk.years), last=max(desk.years)) + (
-            " (" + t("report.synthetic_short", lang) + ")" if desk.synthetic else "")
-    inp = OptionInputs(acc.minutes, acc.points, _weights(prof, acc, registry, groups), groups, rate, acc.threshold,
-                       capture)
-    assumptions = [("mode", acc.mode), ("threshold_minutes", f"{acc.threshold:g}"),
-                   ("visits_per_resident_per_year", f"{rate:.3f} ({rate_src})"), ("capture_share", f"{capture:g}"),
-                   ("detour_factor", f"{acc.settings.detour_factor:g}"),
-                   ("speed_kmh", f"{acc.settings.speeds[acc.mode]:g}")]
-    rows = []
-    for row, notes in option_rows(raw.get("option", []), inp, _pmedian_sites, lang):
-        row["assumptions"] = "; ".join(_note_text(k, p, lang) for k, p in notes)
-        rows.append(row)
-    return OptionsResult(pd.DataFrame(rows), assumptions, groups, acc.synthetic)
+    rate, synthetic_rate = _visit_rate(sc, desk, lang)
+    shared = sc.assumptions | {"visits_per_resident_per_year": rate}
+    inp = OptionInputs(acc.minutes, acc.points, _weights(prof, acc, registry, groups), groups, acc.threshold,
+                       sc.faster_by)
+    started = time.perf_counter()
+    ap = appraise(sc.options, shared, inp, _pmedian_sites, sc.draws, sc.seed, sc.distribution)
+    seconds = time.perf_counter() - started
+    synthetic = acc.synthetic or synthetic_rate
+    lines, table = _assumptions(sc, shared, acc, lang)
+    labels = {o.id: o.label(lang) for o in sc.options}
+    torn = ap.tornado.assign(label=ap.tornado["option"].map(labels))
+    return OptionsResult(_tidy(ap, sc, inp, registry, synthetic, lang), lines, groups, synthetic, torn, table,
+                         acc.threshold, sc.faster_by, sc.draws, sc.seed, sc.distribution, seconds)
 
 
 def solve_orlib(path: Path, time_limit: float | None = None) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from wijkloket.errors import WijkloketError
 from wijkloket.indicators.registry import Registry
 from wijkloket.store.workspace import Workspace
 from wijkloket.usecases.analysis import Analysis
@@ -31,7 +32,19 @@ def report_data(an: Analysis, lang: str, year: int | None = None) -> ReportData:
             locate = an.locate(1)
     return ReportData(lang=lang, registry=an.registry, profile=prof, inventory=srcs,
                       geometry=prof.geometry, districts=prof.districts, desk=desk,
-                      access=access, options=options, locate=locate)
+                      access=access, options=options, locate=locate,
+                      underuse=an.underuse() if desk else None,
+                      forecast=_forecast(an) if "issuance" in kinds else None)
+
+
+def _forecast(an: Analysis) -> Any:
+    """The demand forecast, or None when the issuance list is too short for one (the section is left out)."""
+    try:
+        return an.forecast()
+    except WijkloketError as exc:
+        if exc.code == "error.forecast_history_short":
+            return None
+        raise
 
 
 def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str, year: int | None = None,

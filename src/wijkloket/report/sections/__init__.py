@@ -9,11 +9,13 @@ from wijkloket.report.blocks import Section
 from wijkloket.report.context import ReportData
 from wijkloket.report.sections.access import access
 from wijkloket.report.sections.desk import desk_use, issuances
+from wijkloket.report.sections.forecast import demand
 from wijkloket.report.sections.key_message import key_message
 from wijkloket.report.sections.methods import methods
 from wijkloket.report.sections.options import options
 from wijkloket.report.sections.profile import district_table, maps
 from wijkloket.report.sections.sources import sources
+from wijkloket.report.sections.underuse import underuse_section
 
 SectionBuilder = Callable[[ReportData], Section | None]
 
@@ -23,6 +25,8 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     maps,
     desk_use,
     issuances,
+    underuse_section,
+    demand,
     access,
     options,
     sources,

@@ -34,7 +34,10 @@ def travel_blocks(data: ReportData) -> list[Block]:
 
 def marked(data: ReportData, text: str, synthetic: bool) -> str:
     """`text`, with "(synthetisch)" after it when it rests on synthetic data."""
-    return f"{text} ({data.tr('report.synthetic_short')})" if synthetic else text
+    if not synthetic:
+        return text
+    mark = f" ({data.tr('report.synthetic_short')})"
+    return text[:-1] + mark + ":" if text.endswith(":") else text + mark
 
 
 def decision_blocks(data: ReportData) -> list[Block]:
@@ -45,12 +48,65 @@ def decision_blocks(data: ReportData) -> list[Block]:
     return out
 
 
+UNDERUSE_LEVELS = ("district", "wijk", "buurt")
+MAX_AREAS = 8  # per level in the key message; the under-use section lists them all
+
+
 def underuse_blocks(data: ReportData) -> list[Block]:
-    return []
+    """The areas whose visits are significantly below what their residents' ages predict, over the
+    whole log, per level: the products and the index with its 95% interval, lowest first."""
+    res = getattr(data, "underuse", None)
+    if res is None or res.table.empty:
+        return []
+    t = res.table
+    sel = t[(t["kind"] == "visit") & t["year"].isna() & t["flag"].fillna(False).astype(bool)
+            & (t["product"] != "top")]
+    items = []
+    for level in UNDERUSE_LEVELS:
+        lv = sel[sel["level"] == level]
+        if lv.empty:
+            continue
+        order = lv.groupby("area_name")["ratio"].min().sort_values().index[:MAX_AREAS]
+        for area in order:
+            rows = lv[lv["area_name"] == area].sort_values("ratio")
+            parts = "; ".join(data.tr("report.decision_underuse_part", product=data.tr("product." + str(r.product)),
+                                      ratio=data.num(r.ratio), low=data.num(r.ci_low), high=data.num(r.ci_high))
+                              for r in rows.itertuples())
+            items.append(data.tr("report.decision_underuse_item", level=data.tr("level." + level), area=area,
+                                 parts=parts))
+    if not items:
+        return [Paragraph(marked(data, data.tr("report.decision_underuse_none"), res.synthetic),
+                          synthetic=res.synthetic)]
+    intro = marked(data, data.tr("report.decision_underuse", first=min(res.years), last=max(res.years)),
+                   res.synthetic)
+    return [Paragraph(intro, synthetic=res.synthetic), BulletList(tuple(items), synthetic=res.synthetic)]
 
 
 def options_blocks(data: ReportData) -> list[Block]:
-    return []
+    """Per option: its annual cost and its cost per visit served, each with the 80% interval."""
+    opts = data.options
+    if opts is None:
+        return []
+    t = opts.table
+    items = []
+    for _option, grp in t.groupby("option", sort=False):
+        by = grp.set_index("metric")
+        if "annual_cost" not in by.index:
+            continue
+        cost = by.loc["annual_cost"]
+        per = by.loc["cost_per_visit"] if "cost_per_visit" in by.index else None
+        if per is not None and bool(per["applies"]):
+            items.append(data.tr("report.decision_option_item", option=str(grp["label"].iloc[0]),
+                                 cost=data.num(cost["value"]), per_visit=data.num(per["value"]),
+                                 low=data.num(per["low"]), high=data.num(per["high"])))
+        else:
+            items.append(data.tr("report.decision_option_item_na", option=str(grp["label"].iloc[0]),
+                                 cost=data.num(cost["value"]), low=data.num(cost["low"]),
+                                 high=data.num(cost["high"])))
+    if not items:
+        return []
+    intro = marked(data, data.tr("report.decision_options"), opts.synthetic)
+    return [Paragraph(intro, synthetic=opts.synthetic), BulletList(tuple(items), synthetic=opts.synthetic)]
 
 
 __all__ = ["decision_blocks", "options_blocks", "travel_blocks", "underuse_blocks"]
