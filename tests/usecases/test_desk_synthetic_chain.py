@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,11 @@ def test_synthetic_chain_is_labelled_everywhere(tmp_path: Path, data: Path, cli:
                          "--cbs", kwb)
     assert code == 0, err
     assert "geen echte inwoners" in out
+    # simulate prints every assumption it draws with, as the assumptions file states it
+    assumptions = tomllib.loads((Path(__file__).parents[2] / "src/wijkloket/data/synthetic_assumptions.toml")
+                                .read_text("utf-8"))
+    assert "  nationality.share = 0.05 (bron: " in out and assumptions["nationality"]["share"]["value"] == 0.05
+    assert all(f"  {section}.{name} = " in out for section, entries in assumptions.items() for name in entries)
     assert cli("init", ws, "--gemeente", "GM0060")[0] == 0
     assert cli("add", "cbs", kwb, "-w", ws)[0] == 0
     pcs = next(synth.glob("pc6hnr_*.csv"))

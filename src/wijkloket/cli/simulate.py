@@ -50,3 +50,5 @@ def simulate(
             say("cli.simulated_file", language, file=str(f))
     if res.planted_csv is not None:
         say("cli.simulated_planted", language, file=str(res.planted_csv))
+    for name, value, source in out.assumptions:
+        say("cli.simulated_assumption", language, name=name, value=value, source=source)

@@ -87,6 +87,7 @@ def simulate_points(ws: Workspace, out_dir: Path, seed: int = 7) -> Path:
 class SimulateOutcome:
     exports: Any  # wijkloket.synthetic.SimulateResult
     points: Path | None  # synthetic service points, when the workspace has this municipality's geometry
+    assumptions: list[tuple[str, str, str]]  # (name, value, source) of the simulator's propensities
 
 
 def simulate_all(gemeente: str, years: tuple[int, int], seed: int, out_dir: Path, registry: Registry,
@@ -104,4 +105,22 @@ def simulate_all(gemeente: str, years: tuple[int, int], seed: int, out_dir: Path
                 points = simulate_points(ws, out_dir, seed)
     else:
         areas, name = simulation_areas(gemeente, registry, cbs_files)
-    return SimulateOutcome(simulate_exports(areas, gemeente, name, years, seed, out_dir), points)
+    return SimulateOutcome(simulate_exports(areas, gemeente, name, years, seed, out_dir), points,
+                           propensity_summary())
+
+
+def _short(value: Any, items: int = 4) -> str:
+    """A value of the assumptions file in one short line (tables and lists cut after a few items)."""
+    if isinstance(value, dict):
+        shown = ", ".join(f"{k}: {_short(v)}" for k, v in list(value.items())[:items])
+        return "{" + shown + (", ..." if len(value) > items else "") + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_short(v) for v in value[:items]) + (", ..." if len(value) > items else "") + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def propensity_summary() -> list[tuple[str, str, str]]:
+    """(name, value, source) of every propensity the simulator draws with (`data/synthetic_assumptions.toml`)."""
+    from wijkloket.synthetic.propensities import default_propensities
+
+    return [(k, _short(a.value), a.source) for k, a in default_propensities().items.items()]
