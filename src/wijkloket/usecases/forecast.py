@@ -12,7 +12,7 @@ import pandas as pd
 
 from wijkloket.ages import LABELS
 from wijkloket.areas.codes import wijk_of
-from wijkloket.areas.levels import finest_level, gemeente_name
+from wijkloket.areas.levels import gemeente_name
 from wijkloket.documents.validity import PRODUCTS, default_rules
 from wijkloket.errors import WijkloketError, WorkspaceError
 from wijkloket.forecast.assumptions import Assumptions, default_assumptions
@@ -23,8 +23,8 @@ from wijkloket.forecast.model import ProductForecast, ProductInput, forecast_pro
 from wijkloket.i18n import fmt_number, t
 from wijkloket.indicators.desk import Geography as DeskGeography
 from wijkloket.indicators.desk import population_by_band
-from wijkloket.indicators.profile import default_districts
 from wijkloket.store.workspace import Workspace
+from wijkloket.usecases.desk import desk_geography
 from wijkloket.usecases.profile import latest_year
 
 COLUMNS = ["level", "area_code", "area_name", "product", "month", "expected", "low", "high", "synthetic"]
@@ -146,14 +146,8 @@ def check_months(months: int, a: Assumptions | None = None) -> None:
 
 def _geography(ws: Workspace, pop_year: int) -> tuple[Geography, pd.DataFrame, DeskGeography]:
     """The base areas (the finest CBS level), their districts and the municipality."""
-    areas = ws.areas(pop_year)
-    sub = areas[areas["level"].isin(["wijk", "buurt"])]
-    sub = sub[sub["level"] == finest_level(sub["level"])].copy()
-    own = ws.districts()
-    districts = own if own is not None else default_districts(sub)
-    names = districts.set_index("area_code")["area_name"] if "area_name" in districts else pd.Series(dtype=str)
-    fill = sub["name"].isna() | (sub["name"] == "")
-    sub.loc[fill, "name"] = sub.index[fill].map(lambda c: names.get(c) or c)
+    desk_geo, _, _ = desk_geography(ws, pop_year)
+    sub, districts = desk_geo.areas, desk_geo.districts
     dmap = districts.set_index("area_code")["district_code"]
     via_wijk = bool((sub["level"] == "buurt").any() and dmap.index.str.startswith("WK").all())
     codes = list(sub.index)
@@ -162,7 +156,7 @@ def _geography(ws: Workspace, pop_year: int) -> tuple[Geography, pd.DataFrame, D
     name = gemeente_name(sub["gemeente_name"], ws.gemeente)
     geo = Geography(codes, [str(n) for n in sub["name"]], str(sub["level"].iloc[0]), dcodes, dnames,
                     ws.gemeente, name)
-    return geo, sub, DeskGeography(sub, districts, ws.gemeente, name)
+    return geo, sub, desk_geo
 
 
 def _inputs(ws: Workspace) -> _Inputs:

@@ -10,10 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from wijkloket.areas.levels import finest_level, gemeente_name
 from wijkloket.errors import WorkspaceError
 from wijkloket.indicators.desk import Geography, population_by_band
-from wijkloket.indicators.profile import default_districts
 from wijkloket.indicators.underuse import (
     COLUMNS,
     city_events,
@@ -23,7 +21,7 @@ from wijkloket.indicators.underuse import (
     underuse_table,
 )
 from wijkloket.store.workspace import Workspace
-from wijkloket.usecases.desk import DeskResult
+from wijkloket.usecases.desk import DeskResult, desk_geography
 
 NON_DUTCH_VARIABLE = "pct_non_dutch_nationality"
 """Canonical variable (per cent of residents without Dutch nationality) used when a source provides it;
@@ -52,14 +50,7 @@ def _geography(ws: Workspace, year: int) -> tuple[Geography, pd.Series]:
     """The base areas, districts and names the desk tables use (`usecases.desk.desk_use`), and the names
     of the wijken (for a buurt workspace)."""
     areas = ws.areas(year)
-    sub = areas[areas["level"].isin(["wijk", "buurt"])]
-    sub = sub[sub["level"] == finest_level(sub["level"])].copy()
-    own = ws.districts()
-    districts = own if own is not None else default_districts(sub)
-    names = districts.set_index("area_code")["area_name"] if "area_name" in districts else pd.Series(dtype=str)
-    fill = sub["name"].isna() | (sub["name"] == "")
-    sub.loc[fill, "name"] = sub.index[fill].map(lambda c: names.get(c) or c)
-    geo = Geography(sub, districts, ws.gemeente, gemeente_name(sub["gemeente_name"], ws.gemeente))
+    geo, _, names = desk_geography(ws, year)
     wijken = areas.loc[areas["level"] == "wijk", "name"]
     return geo, wijken.fillna(pd.Series(names)).dropna()
 
