@@ -13,6 +13,16 @@ if [ -z "$py" ]; then
   done
 fi
 [ -n "$py" ] || { echo "wijkloket needs Python 3.11 or newer" >&2; exit 1; }
+# WeasyPrint (report --format pdf) draws text with Pango, a system library: install it from Debian's
+# packages when it is missing and we may (root with apt-get); otherwise say so and go on (html and xlsx work).
+if ! ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so"; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0) >/dev/null 2>&1 \
+      || echo "wijkloket: could not install Pango; 'report --format pdf' will not work" >&2
+  else
+    echo "wijkloket: Pango (libpango-1.0-0) is missing; 'report --format pdf' needs it" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi

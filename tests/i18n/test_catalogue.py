@@ -55,6 +55,8 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "report.map_*": DESK_KINDS,
     "report.method_*": METHODS,
     "report.trend_*": DESK_KINDS,
+    "workbook.*": ("notes_sheet", "section", "text", "assumption", "assumption_value", "no_assumptions",
+                   "suppressed", "flag", "missing", "synthetic", "figure"),
     "status.*": (*(s for s in VALUE_STATUSES if s != "ok"), "not_in_file"),
 }
 # Dynamic keys with a fallback when the key is absent, or checked elsewhere.
@@ -98,7 +100,8 @@ def test_every_text_in_both_languages_with_same_placeholders() -> None:
 def test_every_literal_key_used_in_the_code_exists() -> None:
     literal, _ = _code_keys()
     # module names and file names look like keys too
-    not_keys = {k for k in literal if k.startswith(("report.html", "report.blocks", "report.sections"))}
+    not_keys = {k for k in literal if k.startswith(("report.html", "report.pdf", "report.xlsx", "report.blocks",
+                                                       "report.sections"))}
     assert literal - set(catalogue()) - not_keys == set()
 
 

@@ -32,7 +32,7 @@ from wijkloket.usecases import open_workspace
 from wijkloket.usecases.demo import STEPS, DemoEvent, run_demo
 from wijkloket.usecases.ingest import init_workspace
 from wijkloket.usecases.inventory import inventory
-from wijkloket.usecases.report import write_report
+from wijkloket.usecases.report import REPORT_FORMATS, write_report
 
 app = typer.Typer()
 
@@ -104,13 +104,15 @@ def _print_source(s: dict[str, Any], lang: str) -> None:
 def report(
     output: Annotated[Path, typer.Option("-o", "--output")] = Path("out"),
     year: YearOpt = None,
+    format: Annotated[str, typer.Option("--format")] = "html",
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
 ) -> None:
     """Write the report (report.html, works offline)."""
     language = resolve_lang(lang, workspace)
+    check_format(format, output, REPORT_FORMATS)
     with open_workspace(workspace) as ws, err.status(t("cli.writing_report", language)):
-        path = write_report(ws, registry(), output, language, year)
+        path = write_report(ws, registry(), output, language, year, fmt=format)
     say("cli.report_done", language, file=str(path))
 
 

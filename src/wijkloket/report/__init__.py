@@ -18,3 +18,19 @@ def write_report(data: ReportData, out_dir: Path) -> Path:
     from wijkloket.report.sections import build
 
     return render_html(build(data), data, out_dir)
+
+
+def write_pdf(data: ReportData, out_dir: Path) -> Path:
+    """Build every section from `data` and write `out_dir/report.pdf` (A4, WeasyPrint); returns its path."""
+    from wijkloket.report.pdf import render_pdf
+    from wijkloket.report.sections import build
+
+    return render_pdf(build(data), data, out_dir)
+
+
+def write_workbook(data: ReportData, out_dir: Path) -> Path:
+    """Build every section from `data` and write `out_dir/report.xlsx`; returns its path."""
+    from wijkloket.report.sections import build
+    from wijkloket.report.workbook import render_workbook
+
+    return render_workbook(build(data), data, out_dir)

@@ -47,10 +47,14 @@ def _forecast(an: Analysis) -> Any:
         raise
 
 
-def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str, year: int | None = None,
-                 analysis: Analysis | None = None) -> Path:
-    """Write `out_dir/report.html` and return its path."""
-    from wijkloket.report import write_report as render
+REPORT_FORMATS = ("html", "pdf", "xlsx")
 
+
+def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str, year: int | None = None,
+                 analysis: Analysis | None = None, fmt: str = "html") -> Path:
+    """Write `out_dir/report.html` (or `.pdf`, `.xlsx`: the same sections) and return its path."""
+    from wijkloket import report
+
+    render = {"html": report.write_report, "pdf": report.write_pdf, "xlsx": report.write_workbook}[fmt]
     an = analysis or Analysis(ws, registry)
     return render(report_data(an, lang, year), out_dir)
