@@ -96,9 +96,9 @@ def _environment() -> Environment:
     return env
 
 
-def page(sections: Sequence[Section], data: ReportData) -> str:
-    """The report as one HTML document."""
-    return _environment().get_template("report.html.j2").render(
+def page(sections: Sequence[Section], data: ReportData, template: str = "report.html.j2") -> str:
+    """The report as one HTML document: for the screen (`report.html.j2`) or for print (`print.html.j2`)."""
+    return _environment().get_template(template).render(
         lang=data.lang, sections=sections, synthetic_sections=[s for s in sections if s.synthetic],
         tr=data.tr, cell_text=lambda cell, column: cell_text(cell, column, data.lang),
         format_index=lambda value: fmt_number(value, data.lang, 0),

@@ -11,15 +11,13 @@ and `<title>`, and with `pdf_tags` the alternative texts of the figures.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from wijkloket.i18n import fmt_number, t
+from wijkloket.i18n import t
 from wijkloket.report.blocks import Section
 from wijkloket.report.context import ReportData
-from wijkloket.report.formatting import cell_text
-from wijkloket.report.html import _environment
+from wijkloket.report.html import page
 
 
 # The footer's page label, per language; the counters are CSS (`counter(page)`, `counter(pages)`).
@@ -33,13 +31,7 @@ def page_css(lang: str) -> str:
 
 def print_document(sections: Sequence[Section], data: ReportData) -> str:
     """The report as one HTML document for print (title page, contents, sections)."""
-    return _environment().get_template("print.html.j2").render(
-        lang=data.lang, sections=sections, synthetic_sections=[s for s in sections if s.synthetic],
-        tr=data.tr, cell_text=lambda cell, column: cell_text(cell, column, data.lang),
-        format_index=lambda value: fmt_number(value, data.lang, 0),
-        gemeente=data.profile.gemeente_name, code=data.profile.gemeente, year=data.year,
-        today=date.today().isoformat(),
-    )
+    return page(sections, data, "print.html.j2")
 
 
 def render_pdf(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
