@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from wijkloket.errors import ConfigError
+from wijkloket.sources.files import read_text_file
 
 __all__ = ["PRODUCTS", "YEAR_DAYS", "Rule", "Rules", "day_number", "default_rules", "load_rules", "parse_rules",
            "validity_days"]
@@ -118,7 +119,7 @@ def load_rules(path: Path | None = None) -> Rules:
     """The built-in rules, or those of a TOML file in the same layout."""
     if path is None:
         return default_rules()
-    return parse_rules(Path(path).read_text("utf-8"), str(path))
+    return parse_rules(read_text_file(Path(path)), str(path))
 
 
 def parse_rules(text: str, where: str) -> Rules:

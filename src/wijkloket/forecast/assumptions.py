@@ -15,6 +15,7 @@ from typing import Any
 
 from wijkloket.documents.validity import PRODUCTS
 from wijkloket.errors import ConfigError
+from wijkloket.sources.files import read_text_file
 
 BUILT_IN = "assumptions.toml"
 
@@ -67,7 +68,7 @@ def default_assumptions() -> Assumptions:
 def load_assumptions(path: Path | None = None) -> Assumptions:
     if path is None:
         return default_assumptions()
-    return parse_assumptions(Path(path).read_text("utf-8"), str(path))
+    return parse_assumptions(read_text_file(Path(path)), str(path))
 
 
 class _Reader:

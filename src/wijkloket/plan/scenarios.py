@@ -20,7 +20,7 @@ from typing import Any
 
 from wijkloket.access.distance import MODES
 from wijkloket.errors import ConfigError, WijkloketError
-from wijkloket.sources.files import check_file
+from wijkloket.sources.files import read_text_file
 
 OPTION_KINDS = ("desk", "mobile", "home_visits", "library_hours", "visibility")
 DISTRIBUTIONS = ("pert", "triangular")
@@ -119,10 +119,10 @@ def load_scenarios(path: Path | None) -> Scenario:
     if path is None:
         text = resources.files("wijkloket.data").joinpath("scenarios.toml").read_text("utf-8")
         return parse_scenarios(tomllib.loads(text), BUILTIN)
-    check_file(path)
+    text = read_text_file(path)
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise WijkloketError("error.toml_invalid", file=str(path), detail=str(exc)) from None
     return parse_scenarios(raw, str(path))
 

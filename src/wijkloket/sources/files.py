@@ -26,6 +26,16 @@ def check_file(path: Path) -> Path:
     return path
 
 
+def read_text_file(path: Path) -> str:
+    """A settings, mapping or rules file as UTF-8 text: a missing, unreadable or undecodable file is an
+    error that names it (never a traceback)."""
+    check_file(path)
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path.read_bytes(), path, "utf-8", exc) from None
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from wijkloket.errors import ConfigError, InputFileError
-from wijkloket.sources.files import check_file, decode
+from wijkloket.sources.files import decode, read_text_file
 
 REQUIRED_ROLES = ("date", "product", "postcode")
 OPTIONAL_ROLES = ("time", "house_number", "status", "location", "birth_date", "id")
@@ -55,13 +55,11 @@ class Mapping:
 
 
 def load_mapping(path: Path) -> Mapping:
-    check_file(path)
+    text = read_text_file(path)
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("error.toml_invalid", file=str(path), detail=str(exc)) from None
-    except UnicodeDecodeError:
-        raise InputFileError("error.file_encoding", file=str(path), encoding="utf-8", line=1, byte="?") from None
     known_sections = {"file", "columns", "products", "statuses"}
     for section in raw:
         if section not in known_sections:

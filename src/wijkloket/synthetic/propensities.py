@@ -20,6 +20,7 @@ import numpy as np
 
 from wijkloket.areas.codes import is_area_code, wijk_of
 from wijkloket.errors import ConfigError
+from wijkloket.sources.files import read_text_file
 from wijkloket.synthetic.assumptions import DOC_KINDS, VISIT_PRODUCTS
 
 BUILT_IN = "synthetic_assumptions.toml"
@@ -107,7 +108,7 @@ def load_propensities(path: Path | None = None) -> Propensities:
     """The built-in assumptions, or those of a TOML file in the same layout."""
     if path is None:
         return default_propensities()
-    return parse_propensities(Path(path).read_text("utf-8"), str(path))
+    return parse_propensities(read_text_file(Path(path)), str(path))
 
 
 def parse_propensities(text: str, where: str) -> Propensities:
