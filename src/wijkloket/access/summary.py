@@ -75,7 +75,7 @@ def e2sfca_summary(kinds: pd.Series, hours: pd.Series, minutes: np.ndarray, weig
     """E2SFCA scores (Luo & Qi 2009) of the desk-like points: opening hours per week per 1000
     residents, per level, area and group; zones at T/3, 2T/3 and T."""
     desks = np.flatnonzero(kinds.isin(DESK_LIKE).to_numpy())
-    if not len(desks):
+    if not len(desks) or hours.iloc[desks].isna().all():  # no opening hours known (e.g. a polling-station list)
         return []
     supply = hours.fillna(0.0).to_numpy()[desks]
     rows: list[tuple[object, ...]] = []

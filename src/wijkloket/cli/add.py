@@ -82,14 +82,22 @@ def add_issuances(file: FileArg, mapping: MappingOpt, sheet: SheetOpt = None, ma
 
 
 @app.command("points")
-def add_points(file: FileArg, workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
+def add_points(file: FileArg, rules: Annotated[Path | None, typer.Option("--rules")] = None,
+               workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
     """Add service points: desks, IDO points, community centres, social teams, mobile stops, candidates."""
     language = resolve_lang(lang, workspace)
     with open_workspace(workspace, write=True) as ws:
-        report, outside = ingest.add_points(ws, file)
-    print_add(report, language, file)
-    if outside:
-        say("cli.points_outside", language, n=len(outside), names=", ".join(outside[:10]))
+        report = ingest.add_points(ws, file, rules)
+    print_add(report.add, language, file)
+    say("cli.points_kinds", language, kinds=", ".join(f"{t('kind.' + k, language)} {fmt_number(n, language)}"
+                                                      for k, n in report.kinds.items()))
+    if report.rules is not None:
+        say("cli.points_rules", language, rules=report.rules)
+    for reason, names in report.skipped.items():
+        say("cli.points_skipped", language, reason=t("reason." + reason, language), n=fmt_number(len(names), language),
+            names=", ".join(names[:12]) + (", …" if len(names) > 12 else ""))
+    if report.outside:
+        say("cli.points_outside", language, n=len(report.outside), names=", ".join(report.outside[:10]))
 
 
 @app.command("network")

@@ -334,26 +334,36 @@ class Workspace:
             self.con.execute("INSERT INTO rejections SELECT source_id, row_number, '', '', reason FROM _rej")
             self.con.unregister("_rej")
 
-    def add_points(self, table: pd.DataFrame, path: Path, sha: str, synthetic: bool) -> AddOutcome:
-        """Service points; a newer points file replaces the old one."""
+    def add_points(self, table: pd.DataFrame, path: Path, sha: str, synthetic: bool, publisher: str = "gemeente",
+                   rows_read: int | None = None, rejected: pd.DataFrame | None = None,
+                   report: dict[str, Any] | None = None) -> AddOutcome:
+        """Service points; a newer points file replaces the old one. `rejected` (row_number,
+        column_name, value, reason) are input rows not stored; `rows_read` counts them too."""
         existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing)
         old = self._source_of_kind("points")
+        n_rej = 0 if rejected is None else len(rejected)
+        n_read = len(table) if rows_read is None else rows_read
 
         def work() -> AddOutcome:
             if old is not None:
                 self._delete(old)
             travel_cache.clear(self.folder)
             kinds = table["kind"].value_counts().to_dict()
-            sid = self._insert_source(path, sha, "points", "Servicepunten", "gemeente", None, len(table), len(table),
-                                      0, "punt", len(table), "open", synthetic,
+            sid = self._insert_source(path, sha, "points", "Servicepunten", publisher, None, n_read, n_read - n_rej,
+                                      n_rej, "punt", len(table), "open", synthetic,
                                       {"kinds": {str(k): int(v) for k, v in kinds.items()},
-                                       "outside": table.loc[~table["inside"], "name"].tolist()})
+                                       "outside": table.loc[~table["inside"], "name"].tolist(), **(report or {})})
             self.con.register("_pts", table.assign(source_id=sid, point_id=range(1, len(table) + 1)))
             self.con.execute("INSERT INTO points SELECT source_id, point_id, name, kind, x, y, hours_per_week, "
                              "capacity_per_week, annual_cost, inside FROM _pts")
             self.con.unregister("_pts")
+            if rejected is not None and n_rej:
+                self.con.register("_rej", rejected.assign(source_id=sid))
+                self.con.execute("INSERT INTO rejections SELECT source_id, row_number, column_name, value, reason "
+                                 "FROM _rej")
+                self.con.unregister("_rej")
             return AddOutcome("replaced" if old is not None else "added", sid, old)
 
         return self._transaction(work)

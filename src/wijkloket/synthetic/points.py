@@ -1,5 +1,6 @@
-"""Synthetic service points for a municipality: there is no open list of its desks, library IDO points,
-community centres and social district teams, so demos and tests get a labelled synthetic one.
+"""Synthetic service points for a municipality that the published polling-station list (the real
+desks, libraries and community centres; see `sources.points`) does not cover, and for tests: a
+labelled synthetic list of desks, library IDO points, community centres and social district teams.
 
 `service_points` is a pure function of the wijk geometries and figures; `write_points_csv` writes the
 list as a municipality might keep it: WGS84 lon/lat and a `Synthetisch` column.

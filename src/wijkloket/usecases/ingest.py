@@ -3,6 +3,7 @@ points and road networks. Every add is all-or-nothing and adding the same file t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,22 +137,52 @@ def municipality_shape(ws: Workspace) -> Any:
     return mine[mine["level"] == finest_level(mine["level"])].union_all()
 
 
-def add_points(ws: Workspace, path: Path) -> tuple[AddReport, list[str]]:
-    """Service points; those outside the municipality are kept and named."""
+@dataclass
+class PointsReport:
+    add: AddReport
+    outside: list[str]  # points outside the municipality (kept: they serve residents nearby)
+    kinds: dict[str, int]  # points stored per kind
+    skipped: dict[str, list[str]]  # names of the rows not stored, per reason (other municipalities left out)
+    rules: str | None  # the kind rules that read a polling-station list
+
+
+def add_points(ws: Workspace, path: Path, rules: Path | None = None) -> PointsReport:
+    """Service points; those outside the municipality are kept and named. A polling-station list
+    keeps the workspace's rows and takes its kinds from `rules` (built-in: data/point_kinds.toml);
+    a rules file of the user's own is part of the source's fingerprint, so adding the same list
+    with other rules replaces the old kinds, and the same list with the same rules changes nothing."""
+    import pandas as pd
     import shapely
 
-    from wijkloket.sources.points import read_points
+    from wijkloket.sources.points import KINDS, load_point_rules, read_points
 
-    res = read_points(path)
+    res = read_points(path, ws.gemeente, load_point_rules(rules) if rules is not None else None)
     table = res.table.copy()
     shape = municipality_shape(ws)
     if shape is not None:
         table["inside"] = shapely.contains(shape, shapely.points(table["x"].to_numpy(), table["y"].to_numpy()))
     else:
         table["inside"] = True
-    outcome = ws.add_points(table, path, sha256(path), res.synthetic)
-    outside = table.loc[~table["inside"], "name"].tolist()
-    return AddReport(outcome, "points", DATASETS["points"], None, res.rows_read, len(table), 0), outside
+    digest = sha256(path)
+    report: dict[str, Any] = {}
+    if res.rules is not None:
+        report = {"format": "polling_stations", "rules": res.rules.where, "rules_sha256": res.rules.digest,
+                  "file_sha256": digest, "rejected_by_reason": res.rejected_by_reason}
+        if rules is not None:
+            digest = hashlib.sha256(f"{digest}:{res.rules.digest}".encode()).hexdigest()
+    rejected = pd.DataFrame({"row_number": [r["row"] for r in res.rejected], "column_name": "Naam stembureau",
+                             "value": [r["name"] for r in res.rejected], "reason": [r["reason"] for r in res.rejected]})
+    outcome = ws.add_points(table, path, digest, res.synthetic, res.publisher, res.rows_read, rejected, report)
+    skipped: dict[str, list[str]] = {}
+    for r in res.rejected:
+        if r["reason"] != "other_gemeente":
+            skipped.setdefault(r["reason"], []).append(r["name"])
+    counts = table["kind"].value_counts()
+    kinds = {k: int(counts[k]) for k in KINDS if k in counts.index}
+    add = AddReport(outcome, "points", DATASETS["points"], None, res.rows_read, res.rows_accepted, len(res.rejected),
+                    res.rejected_by_reason)
+    return PointsReport(add, table.loc[~table["inside"], "name"].tolist(), kinds, skipped,
+                        res.rules.where if res.rules is not None else None)
 
 
 def add_network(ws: Workspace, path: Path) -> AddReport:
