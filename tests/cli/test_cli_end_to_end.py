@@ -84,8 +84,8 @@ def test_profile_formats(haarlem_ws: Path, tmp_path: Path, cli: Cli) -> None:
     xlsx = tmp_path / "p.xlsx"
     assert cli("profile", "--level", "all", "--format", "xlsx", "-o", xlsx, "-w", haarlem_ws)[0] == 0
     wb = openpyxl.load_workbook(xlsx)
-    assert {"gemeente", "district", "wijk", "tidy", "definities"} <= set(wb.sheetnames)
-    assert wb["district"].max_row == 6  # header + 5 districts
+    assert wb.sheetnames == ["Stadsdeel", "Wijk", "Definities", "Toelichting"]
+    assert wb["Stadsdeel"].max_row == 8  # title, header, 5 districts and the city
 
     gpkg = tmp_path / "p.gpkg"
     assert cli("profile", "--level", "all", "--format", "gpkg", "-o", gpkg, "-w", haarlem_ws)[0] == 0
@@ -105,7 +105,7 @@ def test_report_is_self_contained(haarlem_ws: Path, tmp_path: Path, cli: Cli, la
     # Nothing is fetched when the file is opened: no external src/href/url() at all.
     assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", html)
     assert "url(http" not in html and "@import" not in html
-    assert html.count("data:image/png;base64,") >= 3
+    assert html.count("data:image/svg+xml;base64,") >= 3
     for section in ("kernboodschap", "stadsdelen", "kaarten", "bronnen", "methode"):
         assert f'id="{section}"' in html
     assert "Schalkwijk" in html

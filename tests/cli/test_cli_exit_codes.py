@@ -77,7 +77,7 @@ def test_a_bug_keeps_its_traceback() -> None:
     (("access", "--level", "stad"), "'stad'"),
     (("usage", "--level", "stad"), "'stad'"),
     (("plan", "options", "--format", "gpkg"), "table, csv, xlsx"),
-    (("plan", "locate", "--format", "xlsx"), "table, csv, gpkg"),
+    (("plan", "locate", "--format", "pdf"), "table, csv, xlsx, gpkg"),
     (("sources", "--format", "xlsx"), "table, csv"),
     (("usage", "--format", "gpkg"), "-o"),
 ])

@@ -14,11 +14,12 @@ from wijkloket.i18n import catalogue, fmt_number
 from wijkloket.indicators.desk import ISSUED_PRODUCTS, TOTAL, VISIT_PRODUCTS
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.plan.options import METRICS, REASONS
-from wijkloket.plan.scenarios import DISTRIBUTIONS
+from wijkloket.plan.scenarios import DISTRIBUTIONS, FIELDS, GLOBALS
+from wijkloket.report.exports import UNIT_KEYS
 from wijkloket.report.sections.methods import METHODS
 from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_STATUSES
 from wijkloket.sources.logs import REJECT_REASONS, synonyms
-from wijkloket.sources.points import KINDS
+from wijkloket.sources.points import KINDS, SKIP_REASONS
 from wijkloket.store.postcode_import import REJECT_REASONS as POSTCODE_REJECT_REASONS
 from wijkloket.store.workspace import ADD_STATUSES
 
@@ -30,7 +31,14 @@ DESK_INDICATORS = ("visits", "visits_per_1000", "once_every_n_years", "represent
 # Every key the code builds at run time, as its shape (`*` for the variable part), with the values the
 # variable part can take. A new dynamic key in the code fails the test until its values are named here.
 DYNAMIC: dict[str, Iterable[str]] = {
+    "assumption.*": (*GLOBALS, *(f for fields in FIELDS.values() for f in fields), "mode", "detour_factor",
+                     "speed_kmh", "uncertainty"),
+    "levels.*": (*ALL_LEVELS, "district"),
     "cli.add_*": ADD_STATUSES,
+    "export.desk_title_*": DESK_KINDS,
+    "export.source_*": DESK_KINDS,
+    "export.trend_*": DESK_KINDS,
+    "export.unit_of.*": tuple(UNIT_KEYS.values()),
     "cli.desk_legend_*": DESK_KINDS,
     "cli.desk_title_*": DESK_KINDS,
     "cli.locate_*": ("area", "now", "new"),
@@ -48,7 +56,7 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "plan.metric.*": METRICS,
     "plan.na.*": REASONS,
     "product.*": (*VISIT_PRODUCTS, *ISSUED_PRODUCTS, *synonyms()["meta"]["canonical_products"]),
-    "reason.*": (*REJECT_REASONS, *AREA_REJECT_REASONS, *POSTCODE_REJECT_REASONS),
+    "reason.*": (*REJECT_REASONS, *AREA_REJECT_REASONS, *POSTCODE_REJECT_REASONS, *SKIP_REASONS),
     "report.*_intro": DESK_KINDS,
     "report.*_title": DESK_KINDS,
     "report.axis_*": ("visits", "issuances"),
@@ -63,6 +71,7 @@ DYNAMIC: dict[str, Iterable[str]] = {
 GUARDED = {
     "dataset.*": "dataset_label falls back to the stored name",
     "unit.*": "unit_label falls back to the unit itself (%, km)",
+    "assumption_unit.*": "assumption_label: a pure number has no unit",
     "cli.help.*.*": "tests/cli/test_cli_commands.py checks every command's and option's help",
     "cli.help.command.*": "tests/cli/test_cli_commands.py",
     "cli.help.option.*": "tests/cli/test_cli_commands.py",

@@ -94,8 +94,15 @@ def test_csv_is_tidy_with_reasons(demo_csv: tuple[list[str], list[dict[str, str]
             "unserved_visits", "newly_within_share_age_65_plus", "faster_by_n_share_age_65_plus"} <= metrics
     options = {r["option"] for r in rows}
     assert len(rows) == len(options) * len(metrics)  # one row per option and figure
+    # The demo's service points are real (the polling-station list), its desk log synthetic: a figure
+    # is synthetic when it rests on the log's visit rate (visits, travel saved of a desk or mobile desk),
+    # not when it comes from the scenario alone (annual cost) or from other options.
+    for option in ("district_desk", "mobile_desk"):
+        assert figure(rows, option, "visits_served")["synthetic"] == "True"
+        assert figure(rows, option, "travel_hours_saved")["synthetic"] == "True"
+        assert figure(rows, option, "annual_cost")["synthetic"] == "False"
+    assert {r["synthetic"] for r in rows if r["option"] in ("visibility", "library_hours", "home_visits")} == {"False"}
     for r in rows:
-        assert r["synthetic"] == "True"
         if r["applies"] == "False":
             assert r["value"] == r["low"] == r["high"] == "" and r["reason"]
         else:
@@ -122,10 +129,10 @@ def test_table_xlsx_and_english(demo_ws: Path, cli: Cli, tmp_path: Path) -> None
     code, out, err = cli("plan", "options", "--format", "xlsx", "-o", path, "-w", demo_ws)
     assert code == 0, err
     book = openpyxl.load_workbook(path, read_only=True)
-    assert book.sheetnames == ["opties", "aannames", "tornado"]
-    header = [c.value for c in next(book["opties"].iter_rows(max_row=1))]
-    assert header[:8] == FIRST
-    names = [r[1] for r in book["aannames"].iter_rows(min_row=2, values_only=True)]
+    assert book.sheetnames == ["Opties", "Alle cijfers", "Aannames", "Tornado", "Toelichting"]
+    header = [c.value for c in next(book["Opties"].iter_rows(min_row=3, max_row=3))]  # title, SYNTHETISCH
+    assert header[:2] == ["Optie", "Kosten per jaar (€ per jaar)"]
+    names = [r[1] for r in book["Aannames"].iter_rows(min_row=3, values_only=True)]
     assert {"beta_per_minute", "central_share", "annual_cost"} <= set(names)
 
 
@@ -154,7 +161,7 @@ BAD = {  # case: (text of the built-in file, what it becomes, what the message n
     "unknown assumption": ("\n[uncertainty]\n", "\ncapture_share = 0.6\n\n[uncertainty]\n",
                            ["[assumptions]", "capture_share"]),
     "no hours": ('hours_per_week = { value = 20, source = "keuze in dit scenario", source_en = "choice in this '
-                 'scenario" }', "", ["district_desk", "hours_per_week", "Kandidaatlocatie"]),
+                 'scenario" }', "", ["district_desk", "hours_per_week", "Wijkcentrum"]),
 }
 
 
@@ -202,13 +209,16 @@ def test_report_section(demo_ws: Path) -> None:
     labels = [str(r.cells[0].value) for r in table.rows]
     campaign = table.rows[labels.index("Campagne: bestaande hulp in de wijk zichtbaar maken")]
     per_visit = [c.key for c in table.columns].index("cost_per_visit")
-    assert campaign.cells[per_visit].value == "n.v.t." and "campagne" in campaign.cells[per_visit].note
+    na = campaign.cells[per_visit]
+    assert na.not_applicable and na.value is None and "campagne" in na.note
     desk = table.rows[0].cells[per_visit]
     assert isinstance(desk.value, float) and desk.note.startswith("80%: € ")
     figures = sec.of_kind(Figure)
-    assert len(figures) == 3 and all(f.png.startswith(b"\x89PNG") for f in figures)  # desk, van, home visits
+    assert len(figures) == 3 and all(f.image.data.startswith(b"<?xml") for f in figures)  # desk, van, home visits
     terms = [i.term for b in sec.of_kind(BulletList) for i in b.items if isinstance(i, Term)]
-    assert "beta_per_minute" in terms and "district_desk.annual_cost" in terms  # the assumptions
+    # the assumptions, by their names in Dutch (beta_per_minute, district_desk.annual_cost)
+    assert "Gevoeligheid van de keuze voor reistijd (beta van de logit)" in terms
+    assert "Fysiek wijkloket (structureel): kosten per jaar" in terms
     texts = [i for b in sec.of_kind(BulletList) for i in b.items if isinstance(i, str)]
     for label in ("Kosten per bediend bezoek: ", "Reisuren bespaard: ", "Inwoners: nieuw binnen 15 min"):
         assert any(t.startswith(label) for t in texts), label  # the definitions

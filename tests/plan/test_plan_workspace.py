@@ -89,7 +89,9 @@ def test_brute_force_small_weighted_instances() -> None:
 def test_options_with_every_assumption_printed(ws_points: Path, cli: Cli, tmp_path: Path) -> None:
     code, out, err = cli("plan", "options", "-w", ws_points)
     assert code == 0, err
-    assert "Fysiek wijkloket" in out and "€ 400.000" in out and "visits_per_resident_per_year = 0.333" in out
+    assert "Fysiek wijkloket" in out and "€ 400.000" in out
+    # data/scenarios.toml: visits_per_resident_per_year = 0.30 / 0.333 / 0.37, named and written in Dutch
+    assert "Baliebezoeken per inwoner per jaar (topproducten) = 0,333 (0,3–0,37, PERT)" in out
     code, out, _ = cli("plan", "options", "--format", "csv", "-w", ws_points)
     # One row per option and figure (the tidy table of issue 8), no longer one row per option.
     rows = {(r["option"], r["metric"]): float(r["value"]) for r in csv.DictReader(io.StringIO(out))

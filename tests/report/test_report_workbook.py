@@ -36,8 +36,8 @@ def _rows(sheet: Worksheet) -> list[list[object]]:
 
 def test_a_sheet_per_table_then_sources_assumptions_notes(tiny: ReportData, tmp_path: Path) -> None:
     book = _book(tiny, tmp_path)
-    assert book.sheetnames == ["Stadsdelen vergeleken", "Gebruik van de balie", "Bronnen", "Aannames",
-                               "Toelichting"]
+    assert book.sheetnames == ["Stadsdelen vergeleken", "Gebruik van de balie", "Gebruik van de balie – verloop",
+                               "Bronnen", "Aannames", "Toelichting"]
 
 
 def test_district_table_headers_formats_and_raw_values(tiny: ReportData, tmp_path: Path) -> None:
@@ -58,15 +58,16 @@ def test_district_table_headers_formats_and_raw_values(tiny: ReportData, tmp_pat
     assert not any("SYNTHETISCH" in str(v) for row in _rows(sheet) for v in row)
 
 
-def test_population_bar_chart_beside_the_district_table(tiny: ReportData, tmp_path: Path) -> None:
+def test_native_charts_where_the_report_has_one(tiny: ReportData, tmp_path: Path) -> None:
     path = write_workbook(tiny, tmp_path)
     with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        xml = z.read(charts[0]).decode("utf-8")
-    assert "<c:barChart>" in xml
-    # The districts only, not the city total.
-    assert "'Stadsdelen vergeleken'!$B$3:$B$4" in xml
+        xml = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    # The district table's population, the desk table's rate (its map), the desk trend (its line chart).
+    assert len(xml) == 3
+    district = next(x for x in xml if "'Stadsdelen vergeleken'!" in x)
+    assert "<c:barChart>" in district
+    assert "'Stadsdelen vergeleken'!$B$3:$B$4" in district  # the districts only, not the city total
+    assert any("<c:lineChart>" in x and "verloop'!" in x for x in xml)
 
 
 def test_suppressed_cells_are_x_with_what_x_means(tiny: ReportData, tmp_path: Path) -> None:
@@ -134,7 +135,8 @@ def test_text_from_the_inputs_is_never_a_formula(tiny: ReportData, tmp_path: Pat
 def test_english_headers_and_sheet_names(tiny: ReportData, tmp_path: Path) -> None:
     tiny.lang = "en"
     book = _book(tiny, tmp_path)
-    assert book.sheetnames == ["Districts compared", "Use of the desk", "Sources", "Assumptions", "Notes"]
+    assert book.sheetnames == ["Districts compared", "Use of the desk", "Use of the desk – trend", "Sources",
+                               "Assumptions", "Notes"]
     assert [c.value for c in book["Districts compared"][2]] == ["District", "Inhabitants (number)",
                                                                  "Aged 65 and over (%)"]
     assert book["Use of the desk"]["A2"].value.startswith("SYNTHETIC: ")

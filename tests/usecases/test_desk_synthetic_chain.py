@@ -65,7 +65,7 @@ def test_synthetic_chain_is_labelled_everywhere(tmp_path: Path, data: Path, cli:
                if r["indicator"] == "issuances" and r["value"])
     xlsx = tmp_path / "i.xlsx"
     assert cli("issuances", "--format", "xlsx", "-o", xlsx, "-w", ws)[0] == 0
-    assert "tidy" in openpyxl.load_workbook(xlsx).sheetnames
+    assert "Toelichting" in openpyxl.load_workbook(xlsx).sheetnames
 
     code, out, err = cli("report", "-o", tmp_path / "out", "-w", ws)
     assert code == 0, err

@@ -24,6 +24,7 @@ from wijkloket.cli.common import (
     write_output,
 )
 from wijkloket.cli.render import Cell, Column, TableView, Tone, print_table
+from wijkloket.errors import WorkspaceError
 from wijkloket.i18n import decimals_for, fmt_number, t, unit_label
 from wijkloket.indicators.findings import concern_band
 from wijkloket.indicators.profile import ALL_LEVELS
@@ -45,6 +46,12 @@ def _shown_level(level: str) -> str:
     return "district" if level == "all" else level
 
 
+def _named(level: str, districts: pd.DataFrame | None) -> str:
+    """The level the rows of `level` are called by: `wijk` for district rows without a district file
+    (each wijk is then its own district)."""
+    return "wijk" if level == "district" and districts is None else level
+
+
 @app.command()
 def profile(
     level: LevelOpt = "district",
@@ -64,17 +71,23 @@ def profile(
     reg = registry()
     with open_workspace(workspace) as ws:
         result = district_profile(ws, reg, year, ALL_LEVELS if level == "all" else (level, "gemeente"), indicator)
+        if level == "buurt" and not (result.table["level"] == "buurt").any():
+            raise WorkspaceError("error.no_buurten", folder=str(workspace), year=result.year,
+                                 levels=", ".join(t("level." + lv, language) for lv in ALL_LEVELS
+                                                 if lv in set(ws.areas(result.year)["level"])))
         synthetic = result.synthetic
         table = result.table
         if level not in ("all", "gemeente"):
             table = table[table["level"].isin([level, "gemeente"])]
         if write_output(format, output, language, n=len(table),
                         csv=lambda: exports.tidy(table, result.year, synthetic),
-                        xlsx=lambda p: exports.write_xlsx(table, p, reg, result.year, language, synthetic),
+                        xlsx=lambda p: exports.write_profile_xlsx(table, p, reg, result.year, language),
                         gpkg=lambda p: exports.write_gpkg(table, result.geometry, result.districts, p,
                                                           result.year)):
             return
-    print_profile(table, reg, language, _shown_level(level), result.year, result.gemeente_name)
+    shown = _shown_level(level)
+    print_profile(table, reg, language, shown, result.year, result.gemeente_name,
+                  label_level="wijk" if shown == "district" and not result.districts_from_file else shown)
 
 
 def _tone(index_city: float, ind: Indicator) -> Tone:
@@ -93,10 +106,14 @@ def _profile_cell(by: pd.DataFrame, ind: Indicator, is_total: bool, lang: str) -
     return Cell(text, _tone(idx, ind) if marked else "")
 
 
-def print_profile(table: pd.DataFrame, reg: Registry, lang: str, level: str, year: int, gemeente_name: str) -> None:
+def print_profile(table: pd.DataFrame, reg: Registry, lang: str, level: str, year: int, gemeente_name: str,
+                  label_level: str | None = None) -> None:
+    """The rows of `level` and the city; `label_level` names them (`wijk` for the district rows of a
+    workspace without a district file, where each wijk is its own district)."""
+    label_level = label_level or level
     have = set(table.loc[table["value"].notna(), "indicator"])
     inds = [i for i in reg.indicators.values() if i.id in have]
-    columns = [Column(t("level." + level, lang).capitalize()),
+    columns = [Column(t("level." + label_level, lang).capitalize()),
                *(Column(f"{i.short(lang)}\n({unit_label(i.unit, lang)})", "right") for i in inds)]
     rows: list[list[str | Cell]] = []
     total_row = None
@@ -106,8 +123,8 @@ def print_profile(table: pd.DataFrame, reg: Registry, lang: str, level: str, yea
         if lv == "gemeente":
             total_row = len(rows)
         rows.append([str(grp["area_name"].iloc[0]), *(_profile_cell(by, i, lv == "gemeente", lang) for i in inds)])
-    title = t("cli.profile_title", lang, level=t("level." + level, lang), year=year, gemeente=gemeente_name)
-    print_table(TableView(title, columns, rows, total_row))
+    title = t("cli.profile_title", lang, level=t("level." + label_level, lang), year=year, gemeente=gemeente_name)
+    print_table(TableView(title, columns, rows, total_row, lang=lang))
     say("cli.profile_legend", lang)
 
 
@@ -155,7 +172,7 @@ def _desk_command(kind: str, level: str, format: str, output: Path | None, min_c
             table = table[table["level"].isin([level, "gemeente"])]
         frame = table.assign(synthetic=result.synthetic, population_year=result.population_year)
         if write_output(format, output, language, n=len(frame), csv=lambda: frame,
-                        xlsx=lambda p: exports.write_desk_xlsx(frame, p),
+                        xlsx=lambda p: exports.write_desk_xlsx(frame, result, p, language),
                         gpkg=lambda p: exports.write_desk_gpkg(frame, result.geometry, result.districts, p,
                                                                result.population_year)):
             return
@@ -183,12 +200,13 @@ def print_desk(result: DeskResult, table: pd.DataFrame, lang: str, level: str) -
         if lv == "gemeente":
             total_row = len(rows)
         rows.append([str(grp["area_name"].iloc[0]), *(_desk_cell(by, y, lang) for y in years)])
-    title = t(f"cli.desk_title_{result.kind}", lang, level=t("level." + level, lang),
+    named = t("level." + _named(level, result.districts), lang)
+    title = t(f"cli.desk_title_{result.kind}", lang, level=named,
               years=f"{years[0]}-{years[-1]}" if years else "-")
     if result.synthetic:
         title += " — " + t("report.synthetic_short", lang).upper()
-    columns = [Column(t("level." + level, lang).capitalize()), *(Column(str(y), "right") for y in years)]
-    print_table(TableView(title, columns, rows, total_row))
+    columns = [Column(named.capitalize()), *(Column(str(y), "right") for y in years)]
+    print_table(TableView(title, columns, rows, total_row, lang=lang))
     say(f"cli.desk_legend_{result.kind}", lang, n=result.threshold, year=result.population_year)
     say("cli.desk_allocation", lang, split=fmt_number(100 * result.share_split, lang, 1),
         pc4=fmt_number(100 * result.share_pc4, lang, 1))
@@ -214,13 +232,16 @@ def access(
     language = resolve_lang(lang, workspace)
     check_format(format, output)
     check_level(level)
+    reg = registry()
     with open_workspace(workspace) as ws:
-        res = Analysis(ws, registry()).access(mode, minutes, group, grid)
+        analysis = Analysis(ws, reg)
+        res = analysis.access(mode, minutes, group, grid)
         table = res.table if level == "all" else res.table[res.table["level"].isin([level, "gemeente"])]
         frame = table.assign(mode=res.mode, threshold_minutes=res.threshold, method=res.method,
                              synthetic=res.synthetic)
         if write_output(format, output, language, n=len(frame), csv=lambda: frame,
-                        xlsx=lambda p: exports.write_access_xlsx(frame, p),
+                        xlsx=lambda p: exports.write_access_xlsx(frame, res, reg, analysis.profile().year, p,
+                                                                 language),
                         gpkg=lambda p: exports.write_access_gpkg(res.table, res, res.geometry, res.districts, p)):
             return
     print_access(res, table, language, _shown_level(level))
@@ -242,13 +263,14 @@ def print_access(res: AccessResult, table: pd.DataFrame, lang: str, level: str) 
         rows.append([str(grp["area_name"].iloc[0]),
                      *(f"{fmt_number(by.get((k, 'minutes')), lang, 0)} / "
                        f"{fmt_number(by.get((k, 'share_within')), lang, 0)}%" for k in kinds)])
-    title = t("cli.access_title", lang, level=t("level." + level, lang), mode=t("mode." + res.mode, lang),
+    named = t("level." + _named(level, res.districts), lang)
+    title = t("cli.access_title", lang, level=named, mode=t("mode." + res.mode, lang),
               minutes=fmt_number(res.threshold, lang))
     if res.synthetic:
         title += " — " + t("report.synthetic_short", lang).upper()
-    columns = [Column(t("level." + level, lang).capitalize()),
+    columns = [Column(named.capitalize()),
                *(Column(f"{t('kind.' + k, lang)}\n{t('cli.access_cols', lang)}", "right") for k in kinds)]
-    print_table(TableView(title, columns, rows, total_row))
+    print_table(TableView(title, columns, rows, total_row, lang=lang))
     say("cli.access_legend", lang, method=t("method." + res.method, lang),
         detour=fmt_number(res.settings.detour_factor, lang, 1),
         speed=fmt_number(res.settings.speeds[res.mode], lang, 1))

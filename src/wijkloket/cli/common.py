@@ -6,6 +6,7 @@ filled in, in the user's language, by `wijkloket.cli.helps`.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,8 +39,10 @@ LEVELS = (*ALL_LEVELS, "all")
 
 
 def out() -> Console:
-    """Standard output; tables keep their full width when written to a file or a pipe."""
-    return Console(width=None if sys.stdout.isatty() else 240)
+    """Standard output, as wide as the terminal or `COLUMNS`; 240 characters when written to a file or a
+    pipe without `COLUMNS`."""
+    sized = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(width=None if sized else 240)
 
 
 def resolve_lang(lang: str | None, workspace: Path | None = None) -> str:
@@ -66,8 +69,8 @@ def builtin_cbs_files() -> list[Path]:
 
 
 def say(key: str, lang: str, **params: object) -> None:
-    """One message from the catalogue on standard output, shown literally."""
-    out().print(Text(t(key, lang, **params)), soft_wrap=True)
+    """One message from the catalogue on standard output, shown literally, wrapped to the width."""
+    out().print(Text(t(key, lang, **params), overflow="fold"))
 
 
 def check_format(format: str, output: Path | None, known: tuple[str, ...] = FORMATS) -> None:
@@ -91,14 +94,12 @@ def need_output(format: str, output: Path | None) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, output: Path | None, lang: str) -> None:
-    """Tidy CSV to a file (and say so) or to standard output."""
+    """Tidy CSV (formula-safe, see `report.exports`) to a file (and say so) or to standard output."""
     from wijkloket.report import exports
 
+    exports.write_csv(frame, output)
     if output:
-        exports.write_csv(frame, output)
         say("cli.written", lang, file=str(output), n=len(frame))
-    else:
-        frame.to_csv(sys.stdout, index=False)
 
 
 def write_output(format: str, output: Path | None, lang: str, *, n: int, csv: Callable[[], pd.DataFrame],

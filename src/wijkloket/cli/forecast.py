@@ -103,7 +103,7 @@ def print_forecast(result: ForecastResult, level: str, lang: str) -> None:
                   minutes=fmt_number(result.minutes, lang, 0 if float(result.minutes).is_integer() else 1)) + stamp
         columns = [Column(t("level." + level, lang).capitalize()),
                    *(Column(period_label(p, lang), "right") for p in periods)]
-        print_table(TableView(title, columns, rows, total_row))
+        print_table(TableView(title, columns, rows, total_row, lang=lang))
     for text in result.note_texts(lang):
         say("forecast.cli_note", lang, text=text)
 
@@ -132,7 +132,8 @@ def _backtest(workspace: Path, cut: str, format: str, output: Path | None, lang:
     columns = [Column(t("level.district", lang).capitalize()), Column(t("forecast.cli_mape_all", lang), "right"),
                Column(t("forecast.cli_bias_all", lang), "right"),
                *(Column(t("product." + p, lang) + "\n" + t("forecast.cli_mape", lang), "right") for p in PRODUCTS)]
-    print_table(TableView(t("forecast.cli_backtest_title", lang, cut=bt.cut, last=bt.last), columns, rows, total_row))
+    print_table(TableView(t("forecast.cli_backtest_title", lang, cut=bt.cut, last=bt.last), columns, rows, total_row,
+                          lang=lang))
     say("forecast.cli_backtest_legend", lang, mape=fmt_number(bt.overall(), lang, 1))
 
 

@@ -31,6 +31,8 @@ from wijkloket.usecases.plan import LocateOutcome, OptionsResult, headline_metri
 app = typer.Typer(no_args_is_help=True, callback=lang_callback)
 
 TimeLimitOpt = Annotated[float | None, typer.Option()]
+OPTIONS_FORMATS = ("table", "csv", "xlsx")  # no gpkg: the options have no geometry (plan locate writes sites)
+LOCATE_FORMATS = ("table", "csv", "xlsx", "gpkg")
 
 
 @app.command("options")
@@ -45,7 +47,7 @@ def plan_options(
 ) -> None:
     """Cost and reach per option, with 80% intervals; every assumption printed with its source."""
     language = resolve_lang(lang, workspace)
-    check_format(format, output, ("table", "csv", "xlsx"))
+    check_format(format, output, OPTIONS_FORMATS)
     reg = registry()
     with open_workspace(workspace) as ws:
         res = Analysis(ws, reg).options(scenarios, language, draws, seed)
@@ -56,7 +58,7 @@ def plan_options(
         from wijkloket.report import exports
 
         path = need_output(format, output)
-        exports.write_options_xlsx(res.table, res.assumption_table, res.tornado, path)
+        exports.write_options_xlsx(res, path, language)
         say("cli.written", language, file=str(path), n=len(res.table))
         return
     _print_options(res, language)
@@ -92,7 +94,7 @@ def _print_options(res: OptionsResult, lang: str) -> None:
         head = grp.iloc[0]
         rows.append([Cell(str(head["label"]), detail=str(head["sites"] or "")), *(_cell(by[m], lang) for m in metrics)])
     title = t("cli.options_title", lang) + (" — " + t("report.synthetic_short", lang).upper() if res.synthetic else "")
-    print_table(TableView(title, columns, rows))
+    print_table(TableView(title, columns, rows, lang=lang))
 
 
 @app.command("locate")
@@ -111,38 +113,51 @@ def plan_locate(
 ) -> None:
     """The best new sites among the candidates, existing desks fixed (exact, HiGHS)."""
     language = resolve_lang(lang, workspace)
-    check_format(format, output, ("table", "csv", "gpkg"))
+    check_format(format, output, LOCATE_FORMATS)
     with open_workspace(workspace) as ws:
         out = Analysis(ws, registry()).locate(add, objective, weight, mode, minutes, time_limit, capacity)
-    if format == "gpkg":
-        from wijkloket.report import exports
+    from wijkloket.report import exports
 
+    if format == "gpkg":
         path = need_output(format, output)
         layers = exports.write_locate_gpkg(out, out.geometry, path)
         say("cli.written_layers", language, file=str(path), layers=", ".join(layers))
+    elif format == "xlsx":
+        path = need_output(format, output)
+        exports.write_locate_xlsx(out, path, language, objective_unit(out.objective, capacity, language))
+        say("cli.written", language, file=str(path), n=len(out.before))
     elif format == "csv":
-        write_csv(_locate_frame(out), output, language)
+        write_csv(_locate_frame(out, objective_unit(out.objective, capacity, "en")), output, language)
     else:
-        say_locate(out, language)
+        say_locate(out, language, capacity)
         _print_locate(out, language)
         if out.synthetic:
             say("cli.log_synthetic", language)
 
 
-def _locate_frame(out: LocateOutcome) -> pd.DataFrame:
+def objective_unit(objective: str, capacity: bool, lang: str) -> str:
+    """The unit of the objective value: the weighted travel minutes summed over residents (p-median;
+    over the visits per week with `--capacity`), or the residents within the threshold (MCLP)."""
+    if objective == "mclp":
+        return t("terminal.unit_mclp", lang)
+    return t("terminal.unit_pmedian_capacity" if capacity else "terminal.unit_pmedian", lang)
+
+
+def _locate_frame(out: LocateOutcome, unit: str) -> pd.DataFrame:
     r = out.result
     frame = pd.concat([out.before.assign(state="now"), out.after.assign(state="with_new_sites")])
     return frame.assign(objective=out.objective, weight=out.weight, sites="; ".join(out.chosen["name"]),
-                        objective_value=r.objective, bound=r.bound, gap=r.gap, status=r.status,
+                        objective_value=r.objective, bound=r.bound, objective_unit=unit, gap=r.gap, status=r.status,
                         synthetic=out.synthetic)
 
 
-def say_locate(out: LocateOutcome, lang: str) -> None:
-    """The chosen sites and how good the solution is: objective, bound, gap, time."""
+def say_locate(out: LocateOutcome, lang: str, capacity: bool = False) -> None:
+    """The chosen sites and how good the solution is: objective (with its unit), bound, gap, time."""
     r = out.result
     say("cli.locate_result", lang, sites=", ".join(out.chosen["name"]) or "-", objective=out.objective,
         status=r.status, value=fmt_number(r.objective, lang, 1), bound=fmt_number(r.bound, lang, 1),
-        gap=fmt_number(100 * r.gap, lang, 2), seconds=fmt_number(r.seconds, lang, 1))
+        unit=objective_unit(out.objective, capacity, lang), gap=fmt_number(100 * r.gap, lang, 2),
+        seconds=fmt_number(r.seconds, lang, 1))
 
 
 def _print_locate(out: LocateOutcome, lang: str) -> None:
@@ -151,10 +166,12 @@ def _print_locate(out: LocateOutcome, lang: str) -> None:
 
     columns = [Column(t("cli.locate_" + c, lang, minutes=fmt_number(out.threshold, lang)),
                       "left" if c == "area" else "right") for c in ("area", "now", "new")]
-    before = out.before.set_index("area")
-    rows: list[list[str | Cell]] = [[str(area), reach(before.loc[area]), reach(row)]
-                                    for area, row in out.after.set_index("area").iterrows()]
-    print_table(TableView("", columns, rows))
+    before = out.before.set_index(["level", "area"])
+    rows: list[list[str | Cell]] = [[str(area), reach(before.loc[(level, area)]), reach(row)]
+                                    for (level, area), row in out.after.set_index(["level", "area"]).iterrows()]
+    levels = list(out.after["level"])
+    total = levels.index("gemeente") if "gemeente" in levels else None
+    print_table(TableView("", columns, rows, total, lang=lang))
 
 
 @app.command("pmedian")

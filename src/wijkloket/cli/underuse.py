@@ -151,5 +151,5 @@ def print_underuse(res: UnderuseResult, table: pd.DataFrame, lang: str, level: s
             title += " — " + t("report.synthetic_short", lang).upper()
         columns = [Column(t("level." + level, lang).capitalize()),
                    *(Column(t("product." + p, lang), "right") for p in products)]
-        print_table(TableView(title, columns, rows))
+        print_table(TableView(title, columns, rows, lang=lang))
     say("underuse.cli_legend", lang, mark=t("underuse.flag_mark", lang), n=res.threshold, year=res.population_year)

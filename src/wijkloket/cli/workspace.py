@@ -26,7 +26,7 @@ from wijkloket.cli.common import (
 )
 from wijkloket.cli.plan import say_locate
 from wijkloket.cli.render import Cell, Column, TableView, print_table
-from wijkloket.config import data_dir
+from wijkloket.config import data_dir, load_settings
 from wijkloket.i18n import dataset_label, fmt_number, t
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.demo import STEPS, DemoEvent, run_demo
@@ -97,7 +97,7 @@ def _print_source(s: dict[str, Any], lang: str) -> None:
                  for reason, inds in by_reason.items()]
     name = dataset_label(s["kind"], str(s["dataset"]), lang)
     title = " ".join(part for part in (f"[{s['source_id']}]", name, year) if part)
-    print_table(TableView(title, [Column(strong=True), Column()], rows, show_header=False))
+    print_table(TableView(title, [Column(strong=True), Column()], rows, show_header=False, lang=lang))
 
 
 @app.command()
@@ -107,12 +107,14 @@ def report(
     format: Annotated[str, typer.Option("--format")] = "html",
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
+    min_base: Annotated[int | None, typer.Option("--min-base", min=0)] = None,
 ) -> None:
     """Write the report (report.html, works offline)."""
     language = resolve_lang(lang, workspace)
     check_format(format, output, REPORT_FORMATS)
     with open_workspace(workspace) as ws, err.status(t("cli.writing_report", language)):
-        path = write_report(ws, registry(), output, language, year, fmt=format)
+        base = min_base if min_base is not None else load_settings(workspace).min_base
+        path = write_report(ws, registry(), output, language, year, fmt=format, min_base=base)
     say("cli.report_done", language, file=str(path))
 
 

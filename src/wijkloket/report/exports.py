@@ -1,4 +1,11 @@
-"""Profile tables as files analysts reuse: tidy CSV, Excel, GeoPackage (opens in QGIS)."""
+"""Command results as files: tidy CSV for machines, GeoPackage for QGIS, and Excel for people.
+
+The CSV keeps stable machine column names and one row per figure, with a `synthetic` column that says
+whether that row's inputs include synthetic data. Text cells that a spreadsheet would run as a formula
+(starting with `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading apostrophe (OWASP, "CSV
+injection"); numbers are never touched. The Excel files are built as the report's workbook
+(`report.workbook.write_book`, see `report.xlsx_exports`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,6 @@ import pandas as pd
 
 from wijkloket.areas.levels import RD_NEW
 from wijkloket.errors import InputFileError, WijkloketError
-from wijkloket.indicators.registry import Registry
 
 CSV_COLUMNS = ["level", "area_code", "area_name", "district", "indicator", "value", "numerator",
                "denominator", "coverage", "low_coverage", "index_city", "n_areas",
@@ -46,31 +52,36 @@ def _writing(path: Path) -> None:
         raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defused(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell that a spreadsheet would read as a formula prefixed by `'`."""
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            out[col] = out[col].map(_defused)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
+    """The tidy CSV (formula-safe, see the module) to `path`, or to standard output when None."""
+    import sys
+
+    if path is None:
+        csv_safe(frame).to_csv(sys.stdout, index=False)
+        return
     _writing(path)
     try:
-        frame.to_csv(path, index=False, encoding="utf-8")
+        csv_safe(frame).to_csv(path, index=False, encoding="utf-8")
     except OSError as exc:
         raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
-
-
-def write_xlsx(table: pd.DataFrame, path: Path, registry: Registry, year: int, lang: str,
-               synthetic: bool = False) -> None:
-    """A sheet per level (indicators as columns), the tidy table, and the definitions."""
-    _writing(path)
-    defs = pd.DataFrame([
-        {"indicator": i.id, "label": i.label(lang), "unit": i.unit, "kind": i.kind,
-         "numerator/variable": i.count or i.variable or i.numerator or i.percent,
-         "base/weight": i.base or i.weight or i.denominator}
-        for i in registry.indicators.values()
-    ])
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for level in ("gemeente", "district", "wijk", "buurt"):
-            if (table["level"] == level).any():
-                wide(table, level).to_excel(xl, sheet_name=level, index=False)
-        tidy(table, year, synthetic).to_excel(xl, sheet_name="tidy", index=False)
-        defs.to_excel(xl, sheet_name="definities" if lang == "nl" else "definitions",
-                      index=False)
 
 
 def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None,
@@ -88,6 +99,8 @@ def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | Non
     for level in ("buurt", "wijk", "district", "gemeente"):
         if not (table["level"] == level).any():
             continue
+        if level == "district" and districts is None and "wijk" in layers:
+            continue  # without a district file every wijk is its own district: the same layer again
         attrs = wide(table, level, with_index=True)
         if level in ("buurt", "wijk"):
             shapes = geo[geo["level"] == level].geometry
@@ -144,10 +157,6 @@ def write_levels_xlsx(frame: pd.DataFrame, path: Path, wide_of: Any) -> None:
         frame.to_excel(xl, sheet_name="tidy", index=False)
 
 
-def write_desk_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    write_levels_xlsx(frame, path, desk_wide)
-
-
 def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None, path: Path,
                     year: int) -> list[str]:
     """Per level, the latest year's desk figures for the product total, on the area polygons."""
@@ -166,10 +175,6 @@ def access_wide(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     out = meta.join(vals).reset_index()
     out.columns.name = None
     return out
-
-
-def write_access_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    write_levels_xlsx(frame, path, access_wide)
 
 
 def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: pd.DataFrame | None,
@@ -248,14 +253,368 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
     return layers
 
 
-def write_options_xlsx(frame: pd.DataFrame, assumptions: pd.DataFrame, tornado: pd.DataFrame, path: Path) -> None:
-    """The options' figures (the tidy table of the CSV), the assumptions they rest on with their ranges
-    and sources, and the tornado of cost per visit, one sheet each."""
-    _writing(path)
-    try:
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            frame.to_excel(xl, sheet_name="opties", index=False)
-            assumptions.to_excel(xl, sheet_name="aannames", index=False)
-            tornado.to_excel(xl, sheet_name="tornado", index=False)
-    except OSError as exc:
-        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+# Excel for people: the tables as the report's workbook shows them (see `report.workbook.write_book`).
+
+LEVEL_ORDER = ("gemeente", "district", "wijk", "buurt")
+ACCESS_KINDS = ("desk", "library_ido", "mobile_stop", "community_centre", "social_team", "candidate")
+UNIT_KEYS = {"EUR/year": "eur_year", "EUR/visit": "eur_visit", "EUR/hour": "eur_hour", "visits/year": "visits_year",
+             "hours/year": "hours_year", "residents": "residents", "sessions/year": "sessions_year"}
+
+
+def _tr(key: str, lang: str, **params: Any) -> str:
+    from wijkloket.i18n import t
+
+    return t(key, lang, **params)
+
+
+def _yes_no(flag: bool, lang: str) -> str:
+    return _tr("export.yes" if flag else "export.no", lang)
+
+
+def _area_rows(sel: pd.DataFrame, cells_of: Any) -> list[Any]:
+    """Rows per area in the table's order, the municipality (the total) last and emphasised."""
+    from wijkloket.report.blocks import Cell, Row
+
+    rows: list[Any] = []
+    total: list[Any] = []
+    for (level, _code), grp in sel.groupby(["level", "area_code"], sort=False):
+        row = Row((Cell(str(grp["area_name"].iloc[0])), *cells_of(grp)), emphasis=level == "gemeente")
+        (total if row.emphasis else rows).append(row)
+    return rows + total
+
+
+def _figure(value: Any, suppressed: Any = False, flag: bool = False) -> Any:
+    from wijkloket.report.blocks import Cell
+
+    if bool(suppressed) and suppressed == suppressed:
+        return Cell(suppressed=True)
+    if value is None or value != value:
+        return Cell()
+    return Cell(float(value), flag=flag)
+
+
+def _level_title(key: str, level: str, lang: str, **params: Any) -> str:
+    return _tr(key, lang, level=_tr("level." + level, lang), **params)
+
+
+def _sheet_of(level: str, lang: str) -> str:
+    """A level's sheet name: the level as a reader says it, e.g. `Stadsdeel` (`City district` in English)."""
+    return _tr("level." + level, lang).split(" (")[0].capitalize()
+
+
+def _levels(frame: pd.DataFrame) -> list[str]:
+    """The levels with areas below the municipality (the municipality alone when there are none)."""
+    have = set(frame["level"])
+    below = [lv for lv in LEVEL_ORDER[1:] if lv in have]
+    return below or ["gemeente"]
+
+
+def _with_total(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    return frame[frame["level"].isin({level, "gemeente"})]
+
+
+def profile_sheets(table: pd.DataFrame, registry: Any, year: int, lang: str) -> list[Any]:
+    """A sheet per level: the areas (the municipality last) with every indicator as a column, with its
+    unit, coloured by its index against the city as in the report; then the definitions."""
+    from wijkloket.report.blocks import Cell, Column, Row, Table
+    from wijkloket.report.sections.profile import indicator_column, tone
+    from wijkloket.report.workbook import Chart, Sheet
+
+    have = set(table.loc[table["value"].notna(), "indicator"])
+    inds = [i for i in registry.indicators.values() if i.id in have]
+    sheets = []
+    for level in _levels(table):
+        def cells(grp: pd.DataFrame, level: str = level) -> list[Any]:
+            by = grp.set_index("indicator")
+            out = []
+            for ind in inds:
+                if ind.id not in by.index:
+                    out.append(Cell())
+                    continue
+                r = by.loc[ind.id]
+                city = r["level"] == "gemeente"
+                index = float(r["index_city"])
+                colour = None if city or not ind.key or index != index else tone(index, ind.concern)
+                out.append(Cell(None if r["value"] != r["value"] else float(r["value"]), tone=colour,
+                                flag=bool(r["low_coverage"])))
+            return out
+
+        columns = (Column("area", _tr("level." + level, lang).capitalize(), "text"),
+                   *(indicator_column(i, lang) for i in inds))
+        body = _area_rows(_with_total(table, level), cells)
+        sheets.append(Sheet(_level_title("export.profile_title", level, lang, year=year), Table(columns, tuple(body)),
+                            Chart("bar", ("population",)) if level != "gemeente" else None, _sheet_of(level, lang)))
+    defs = Table((Column("indicator", _tr("export.indicator", lang), "code"),
+                  Column("label", _tr("export.label", lang), "text"), Column("unit", _tr("export.unit", lang), "text"),
+                  Column("source", _tr("export.cbs_variables", lang), "code")),
+                 tuple(Row((Cell(i.id), Cell(i.label(lang)), Cell(i.unit),
+                            Cell(" / ".join(str(v) for v in (i.count or i.variable or i.numerator or i.percent,
+                                                             i.base or i.weight or i.denominator) if v))))
+                       for i in inds))
+    return [*sheets, Sheet(_tr("export.definitions", lang), defs)]
+
+
+def profile_notes(year: int, lang: str) -> list[tuple[str, str]]:
+    return [(_tr("export.source", lang), _tr("export.source_cbs", lang, year=year)),
+            (_tr("export.year", lang), str(year)),
+            (_tr("export.synthetic", lang), _tr("export.synthetic_cbs", lang)),
+            (_tr("export.colours", lang), _tr("cli.profile_legend", lang)),
+            (_tr("export.machine", lang), _tr("export.machine_text", lang, command="profile --level all"))]
+
+
+def write_profile_xlsx(table: pd.DataFrame, path: Path, registry: Any, year: int, lang: str) -> None:
+    """The profile for people (see `profile_sheets`), with the notes sheet."""
+    from wijkloket.report.workbook import write_book
+
+    write_book(path, profile_sheets(table, registry, year, lang), profile_notes(year, lang), lang)
+
+
+DESK_INDICATORS = {"visit": ("visits", "visits_per_1000", "once_every_n_years", "representation_index"),
+                   "issuance": ("issuances", "issuances_per_1000", "representation_index")}
+
+
+def desk_sheets(frame: pd.DataFrame, res: Any, lang: str) -> list[Any]:
+    """A sheet per level: per area (the municipality last) and year, the figures for the product total
+    (suppressed as `x`); then the municipality's counts per year and product with a line chart."""
+    from wijkloket.report.blocks import Column, Table
+    from wijkloket.report.workbook import Chart, Sheet, trend_table
+
+    kind = res.kind
+    total = "top" if kind == "visit" else "all"
+    sel = frame[(frame["product"] == total) & frame["age_band"].isna()
+                & frame["indicator"].isin(DESK_INDICATORS[kind])]
+    years = sorted(int(y) for y in sel["year"].unique())
+    inds = [i for i in DESK_INDICATORS[kind] if i in set(sel["indicator"])]
+    columns = [Column(f"{i}_{y}", str(y), "count" if i in ("visits", "issuances") else "number",
+                      group=_tr("desk." + i, lang)) for i in inds for y in years]
+    sheets = []
+    for level in _levels(sel):
+        def cells(grp: pd.DataFrame) -> list[Any]:
+            by = grp.set_index(["indicator", "year"])
+            return [_figure(by.loc[(i, y), "value"], by.loc[(i, y), "suppressed"]) if (i, y) in by.index
+                    else _figure(None) for i in inds for y in years]
+
+        body = _area_rows(_with_total(sel, level), cells)
+        rate = f"{kind}s_per_1000_{years[-1]}" if years else ""
+        sheets.append(Sheet(_level_title(f"export.desk_title_{kind}", level, lang), Table(
+            (Column("area", _tr("level." + level, lang).capitalize(), "text"), *columns), tuple(body),
+            synthetic=bool(res.synthetic)), Chart("bar", (rate,)) if level != "gemeente" else None,
+            _sheet_of(level, lang)))
+    trend = trend_table(res, lang)
+    if trend.rows:
+        title = _tr(f"export.trend_{kind}", lang)
+        sheets.append(Sheet(title, trend, Chart("line", tuple(c.key for c in trend.columns[1:]), title),
+                            _tr("export.trend", lang).capitalize()))
+    return sheets
+
+
+def desk_notes(res: Any, lang: str) -> list[tuple[str, str]]:
+    command = "usage" if res.kind == "visit" else "issuances"
+    return [(_tr("export.source", lang), _tr(f"export.source_{res.kind}", lang, year=res.population_year)),
+            (_tr("export.years", lang), f"{min(res.years)}–{max(res.years)}" if res.years else "-"),
+            (_tr("export.synthetic", lang), _tr("export.synthetic_log" if res.synthetic else "export.synthetic_none",
+                                                lang)),
+            (_tr("export.suppressed", lang), _tr(f"cli.desk_legend_{res.kind}", lang, n=res.threshold,
+                                                 year=res.population_year)),
+            (_tr("export.machine", lang), _tr("export.machine_text", lang, command=f"{command} --level all"))]
+
+
+def write_desk_xlsx(frame: pd.DataFrame, res: Any, path: Path, lang: str) -> None:
+    from wijkloket.report.workbook import write_book
+
+    write_book(path, desk_sheets(frame, res, lang), desk_notes(res, lang), lang)
+
+
+def _group_label(group: str, registry: Any, lang: str) -> str:
+    return _tr("export.residents", lang) if group == "population" else str(registry.get(group).short(lang))
+
+
+def access_sheets(frame: pd.DataFrame, res: Any, registry: Any, lang: str) -> list[Any]:
+    """A sheet per level: per area (the municipality last), target group and kind of point, the mean
+    travel time per resident and the share within the threshold."""
+    from wijkloket.report.blocks import Column, Table
+    from wijkloket.report.workbook import Chart, Sheet
+
+    kinds = [k for k in ACCESS_KINDS if k in set(frame["kind"])]
+    groups = list(dict.fromkeys(frame["group"]))
+    within = _tr("report.access_within", lang, minutes=f"{res.threshold:g}")
+    columns = []
+    for g in groups:
+        for k in kinds:
+            head = f"{_group_label(g, registry, lang)} – {_tr('kind.' + k, lang)}"
+            columns += [Column(f"{g}_{k}_minutes", _tr("report.access_minutes", lang), "minutes", unit="min",
+                               decimals=1, group=head),
+                        Column(f"{g}_{k}_share_within", within, "percent", decimals=0, group=head)]
+    sheets = []
+    for level in _levels(frame):
+        def cells(grp: pd.DataFrame) -> list[Any]:
+            by = grp.set_index(["group", "kind", "indicator"])["value"]
+            return [_figure(by.get((g, k, ind))) for g in groups for k in kinds for ind in ("minutes", "share_within")]
+
+        body = _area_rows(_with_total(frame, level), cells)
+        title = _level_title("export.access_title", level, lang, mode=_tr("mode." + res.mode, lang))
+        sheets.append(Sheet(title, Table((Column("area", _tr("level." + level, lang).capitalize(), "text"), *columns),
+                                         tuple(body), synthetic=bool(res.synthetic)),
+                            Chart("bar", ("population_desk_minutes",)) if level != "gemeente" else None,
+                            _sheet_of(level, lang)))
+    return sheets
+
+
+def access_notes(res: Any, year: int | None, lang: str) -> list[tuple[str, str]]:
+    return [(_tr("export.source", lang), _tr("export.source_access", lang, year=year if year else "-")),
+            (_tr("export.synthetic", lang), _tr("export.synthetic_points" if res.synthetic else "export.synthetic_none",
+                                                lang)),
+            (_tr("export.method", lang), _tr("cli.access_legend", lang, method=_tr("method." + res.method, lang),
+                                             detour=f"{res.settings.detour_factor:g}",
+                                             speed=f"{res.settings.speeds[res.mode]:g}")),
+            (_tr("export.machine", lang), _tr("export.machine_text", lang, command="access --level all"))]
+
+
+def write_access_xlsx(frame: pd.DataFrame, res: Any, registry: Any, year: int | None, path: Path, lang: str) -> None:
+    from wijkloket.report.workbook import write_book
+
+    write_book(path, access_sheets(frame, res, registry, lang), access_notes(res, year, lang), lang)
+
+
+def _metric_column(metric: str, label: str, unit: str, lang: str) -> Any:
+    from wijkloket.report.blocks import Column
+
+    unit_text = _tr("export.unit_of." + UNIT_KEYS[unit], lang) if unit in UNIT_KEYS else unit
+    return Column(metric, label, "money" if unit.startswith("EUR") else "count", unit=unit_text)
+
+
+def _option_cell(r: Any, lang: str) -> Any:
+    """A figure with its 80% interval as a note, or n.v.t. with the reason as a note (as in the report)."""
+    from wijkloket.report.blocks import Cell
+
+    if not bool(r["applies"]):
+        return Cell(not_applicable=True, note=str(r["reason"]))
+    value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
+    from wijkloket.i18n import fmt_number
+
+    note = "" if low == high == value else _tr("plan.interval", lang, low=fmt_number(low, lang),
+                                               high=fmt_number(high, lang))
+    return Cell(value, note=note)
+
+
+def options_sheets(res: Any, lang: str) -> list[Any]:
+    """The options (a row each) with their headline figures and a bar chart of their cost; every figure
+    with its 80% interval and whether it rests on synthetic data; the assumptions; the tornado."""
+    from wijkloket.report.blocks import Cell, Column, Row, Table
+    from wijkloket.report.workbook import Chart, Sheet
+    from wijkloket.usecases.plan import headline_metrics
+
+    t_ = res.table
+    first = t_.drop_duplicates("metric").set_index("metric")
+    metrics = [m for m in headline_metrics(res.groups) if m in first.index]
+    columns = (Column("option", _tr("cli.opt_option", lang), "text"),
+               *(_metric_column(m, str(first.loc[m, "metric_label"]), str(first.loc[m, "unit"]), lang)
+                 for m in metrics))
+    rows = []
+    for _, grp in t_.groupby("option", sort=False):
+        by = grp.set_index("metric")
+        head = by.iloc[0]
+        rows.append(Row((Cell(str(head["label"]), note=str(head["sites"] or "")),
+                         *(_option_cell(by.loc[m], lang) for m in metrics))))
+    overview = Table(columns, tuple(rows), synthetic=bool(res.synthetic))
+    figures = Table((Column("option", _tr("cli.opt_option", lang), "text"),
+                     Column("metric", _tr("export.figure", lang), "text"),
+                     Column("value", _tr("export.value", lang), "number"),
+                     Column("low", _tr("export.p10", lang), "number"),
+                     Column("high", _tr("export.p90", lang), "number"),
+                     Column("unit", _tr("export.unit", lang), "text"),
+                     Column("reason", _tr("export.reason", lang), "text"),
+                     Column("synthetic", _tr("export.synthetic", lang), "text")),
+                    tuple(Row((Cell(str(r["label"])), Cell(str(r["metric_label"])),
+                               *(_figure(r[c] if r["applies"] else None) for c in ("value", "low", "high")),
+                               Cell(str(r["unit"])), Cell(str(r["reason"] or "")),
+                               Cell(_yes_no(bool(r["synthetic"]), lang))))
+                          for r in t_.to_dict("records")), synthetic=bool(t_["synthetic"].any()))
+    return [Sheet(_tr("cli.options_title", lang), overview, Chart("bar", ("annual_cost",)),
+                  _tr("export.options", lang)),
+            Sheet(_tr("export.all_figures", lang), figures),
+            Sheet(_tr("report.assumptions", lang), _plain_table(res.assumption_table, lang)),
+            Sheet(_tr("export.tornado", lang), _plain_table(res.tornado, lang))]
+
+
+def _plain_table(frame: pd.DataFrame, lang: str) -> Any:
+    """A table as it is: its column names as headers (they name assumptions), numbers as numbers."""
+    from wijkloket.report.blocks import Cell, Column, Row, Table
+
+    kinds = ["number" if pd.api.types.is_numeric_dtype(frame[c]) else "text" for c in frame.columns]
+    columns = tuple(Column(str(c), str(c), k, decimals=None if k == "text" else 4)  # type: ignore[arg-type]
+                    for c, k in zip(frame.columns, kinds, strict=True))
+    rows = tuple(Row(tuple(_figure(v) if k == "number" else Cell("" if v is None else str(v))
+                           for v, k in zip(r, kinds, strict=True)), ) for r in frame.itertuples(index=False))
+    return Table(columns, rows, row_headers=False)
+
+
+def options_notes(res: Any, lang: str) -> list[tuple[str, str]]:
+    synthetic = set(res.table.loc[res.table["synthetic"], "metric_label"])
+    return [(_tr("export.source", lang), _tr("export.source_options", lang)),
+            (_tr("export.synthetic", lang), _tr("export.synthetic_rows", lang, figures=", ".join(sorted(synthetic)))
+             if synthetic else _tr("export.synthetic_none", lang)),
+            (_tr("export.interval_title", lang), _tr("plan.interval_text", lang, draws=res.draws,
+                                                     distribution=_tr("plan.distribution." + res.distribution, lang),
+                                                     seed=res.seed)),
+            (_tr("export.machine", lang), _tr("export.machine_text", lang, command="plan options"))]
+
+
+def write_options_xlsx(res: Any, path: Path, lang: str) -> None:
+    from wijkloket.report.workbook import write_book
+
+    write_book(path, options_sheets(res, lang), options_notes(res, lang), lang)
+
+
+def locate_sheets(out: Any, lang: str) -> list[Any]:
+    """Per area (the municipality last): mean travel time and share within the threshold now and with
+    the new sites; then the sites, existing and new."""
+    from wijkloket.report.blocks import Cell, Column, Row, Table
+    from wijkloket.report.workbook import Chart, Sheet
+
+    within = _tr("report.access_within", lang, minutes=f"{out.threshold:g}")
+    columns = (Column("area", _tr("cli.locate_area", lang), "text"),
+               Column("level", _tr("export.level", lang), "text"),
+               Column("now_minutes", _tr("report.access_minutes", lang), "minutes", "min", 1, _tr("export.now", lang)),
+               Column("now_within", within, "percent", decimals=0, group=_tr("export.now", lang)),
+               Column("new_minutes", _tr("report.access_minutes", lang), "minutes", "min", 1, _tr("export.new", lang)),
+               Column("new_within", within, "percent", decimals=0, group=_tr("export.new", lang)),
+               Column("weight", _tr("export.weight", lang), "count"))
+    after = out.after.set_index(["level", "area"])
+    rows: list[Any] = []
+    total: list[Any] = []
+    for r in out.before.to_dict("records"):
+        a = after.loc[(r["level"], r["area"])]
+        row = Row((Cell(str(r["area"])), Cell(_tr("level." + str(r["level"]), lang)), _figure(r["mean_minutes"]),
+                   _figure(r["share_within"]), _figure(a["mean_minutes"]), _figure(a["share_within"]),
+                   _figure(r["weight"])), emphasis=r["level"] == "gemeente")
+        (total if row.emphasis else rows).append(row)
+    areas = Table(columns, tuple(rows + total), synthetic=bool(out.synthetic))
+    sites = [(str(n), _tr("export.site_existing", lang)) for n in out.fixed["name"]]
+    sites += [(str(n), _tr("export.site_new", lang)) for n in out.chosen["name"]]
+    site_table = Table((Column("name", _tr("export.site", lang), "text"), Column("state", _tr("export.state", lang),
+                                                                                  "text")),
+                       tuple(Row((Cell(n), Cell(s))) for n, s in sites), synthetic=bool(out.synthetic))
+    return [Sheet(_tr("export.locate_title", lang), areas, Chart("bar", ("now_minutes", "new_minutes")),
+                  _tr("export.travel_time", lang)),
+            Sheet(_tr("export.sites", lang), site_table)]
+
+
+def locate_notes(out: Any, lang: str, unit: str) -> list[tuple[str, str]]:
+    from wijkloket.i18n import fmt_number
+
+    r = out.result
+    return [(_tr("export.source", lang), _tr("export.source_access", lang, year="-")),
+            (_tr("export.synthetic", lang), _tr("export.synthetic_points" if out.synthetic else "export.synthetic_none",
+                                                lang)),
+            (_tr("export.objective", lang), _tr("export.objective_text", lang, objective=out.objective,
+                                                value=fmt_number(r.objective, lang, 1),
+                                                bound=fmt_number(r.bound, lang, 1), unit=unit,
+                                                gap=fmt_number(100 * r.gap, lang, 2), status=r.status)),
+            (_tr("export.machine", lang), _tr("export.machine_text", lang, command="plan locate"))]
+
+
+def write_locate_xlsx(out: Any, path: Path, lang: str, unit: str) -> None:
+    from wijkloket.report.workbook import write_book
+
+    write_book(path, locate_sheets(out, lang), locate_notes(out, lang, unit), lang)

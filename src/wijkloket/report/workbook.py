@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
@@ -30,13 +31,14 @@ from wijkloket.report.blocks import (
     Heading,
     Note,
     Paragraph,
+    Row,
     Section,
     Table,
     Term,
     Tone,
 )
 from wijkloket.report.context import ReportData
-from wijkloket.report.formatting import DEFAULT_DECIMALS, SUPPRESSED, cell_text
+from wijkloket.report.formatting import DEFAULT_DECIMALS, cell_text
 
 SHEET_NAME_MAX = 31
 FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -135,16 +137,15 @@ def _comment(cell: Cell, lang: str) -> str:
     return "\n".join(parts)
 
 
-def write_table(sheet: Worksheet, table: Table, title: str, data: ReportData, fmt: _Formats) -> tuple[int, int]:
+def write_table(sheet: Worksheet, table: Table, title: str, lang: str, fmt: _Formats) -> tuple[int, int]:
     """Write `title`, the synthetic line if any, the header row and the rows of `table` from the top of
     `sheet`; freeze the header, set an autofilter, fit the widths. Returns the rows (first, last) of the
     data in the sheet, 0-based."""
-    lang = data.lang
     row = 0
     sheet.write_string(row, 0, title, fmt.get(bold=True))
     row += 1
     if table.synthetic:
-        stamp = data.tr("report.synthetic_short").upper()
+        stamp = t("report.synthetic_short", lang).upper()
         sheet.write_string(row, 0, f"{stamp}: {_text('synthetic', lang)}", fmt.get(bold=True, colour="#b2182b"))
         row += 1
     header = row
@@ -160,8 +161,8 @@ def write_table(sheet: Worksheet, table: Table, title: str, data: ReportData, fm
             bold = r.emphasis or (table.row_headers and j == 0)
             style = fmt.get(formats[j], cell.tone, bold)
             value = cell.value
-            if cell.suppressed:
-                sheet.write_string(at, j, SUPPRESSED, fmt.get(None, cell.tone, bold))
+            if cell.suppressed or cell.not_applicable:
+                sheet.write_string(at, j, cell_text(cell, column, lang), fmt.get(None, cell.tone, bold))
             elif value is None or (isinstance(value, float) and value != value):
                 sheet.write_blank(at, j, None, style)
                 seen["missing"] = True
@@ -203,23 +204,91 @@ def _table_titles(section: Section) -> list[tuple[str, Table]]:
     return out
 
 
-def _population_chart(book: xlsxwriter.Workbook, sheet: Worksheet, name: str, table: Table, first: int,
-                      last: int) -> None:
-    """A bar chart of the districts' population beside the district table (the city total left out)."""
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart of a sheet's table: one series per column in `keys`, the first column as
+    categories, over the table's rows but the city total (which would dwarf the areas)."""
+
+    kind: Literal["bar", "column", "line"]
+    keys: tuple[str, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title (above the table), the table, a chart of it if any, and the
+    sheet's name (made valid; default the title)."""
+
+    title: str
+    table: Table
+    chart: Chart | None = None
+    name: str = ""
+
+
+DESK_SECTIONS = {"baliegebruik": "visit", "verstrekkingen": "issuance"}
+CHARTS = {DISTRICT_SECTION: Chart("bar", ("population",)), "baliegebruik": Chart("bar", ("visits_per_1000",)),
+          "verstrekkingen": Chart("bar", ("issuances_per_1000",)), OPTIONS_SECTION: Chart("bar", ("annual_cost",))}
+"""The native chart beside each report table that has a chart in the report (the district table's
+population, the desk tables' rates as in their maps, the options' cost)."""
+
+
+def add_chart(book: xlsxwriter.Workbook, sheet: Worksheet, name: str, table: Table, first: int, last: int,
+              spec: Chart) -> bool:
+    """Insert the chart `spec` of `table` (written in `sheet` `name`, data rows `first`..`last`) below the
+    table; False when there is nothing to draw (no such column, no rows besides the total)."""
     keys = [c.key for c in table.columns]
-    if "population" not in keys:
-        return
-    districts = [i for i, r in enumerate(table.rows) if not r.emphasis]
-    if not districts or districts != list(range(len(districts))):
-        return
-    col = keys.index("population")
-    end = first + len(districts) - 1
-    chart = book.add_chart({"type": "bar"})
-    chart.add_series({"name": [name, first - 1, col], "categories": [name, first, 0, end, 0],
-                      "values": [name, first, col, end, col]})
-    chart.set_legend({"none": True})
-    chart.set_title({"name": header_text(table.columns[col])})
+    cols = [keys.index(k) for k in spec.keys if k in keys]
+    body = [i for i, r in enumerate(table.rows) if not r.emphasis]
+    if not cols or not body or body != list(range(body[0], body[-1] + 1)):
+        return False
+    start, end = first + body[0], first + body[-1]
+    chart = book.add_chart({"type": spec.kind})
+    for col in cols:
+        chart.add_series({"name": [name, first - 1, col], "categories": [name, start, 0, end, 0],
+                          "values": [name, start, col, end, col]})
+    if len(cols) == 1:
+        chart.set_legend({"none": True})
+    chart.set_title({"name": spec.title or header_text(table.columns[cols[0]])})
+    if spec.kind == "bar":  # Excel draws bars bottom-up; keep the table's order
+        chart.set_y_axis({"reverse": True})
+    chart.set_size({"width": 640, "height": max(288, 24 * len(body) + 96) if spec.kind == "bar" else 320})
     sheet.insert_chart(last + 5, 0, chart)
+    return True
+
+
+def trend_table(res: Any, lang: str) -> Table:
+    """The city's counts per year and product of a desk result (what the report's trend chart shows)."""
+    noun = "visits" if res.kind == "visit" else "issuances"
+    t_ = res.table
+    city = t_[(t_["level"] == "gemeente") & (t_["indicator"] == noun) & t_["age_band"].isna()
+              & ~t_["product"].isin(["top", "all"])]
+    products = list(dict.fromkeys(city["product"]))
+    columns = (Column("year", t("export.year", lang), "year"),
+               *(Column(p, t("product." + p, lang), "count") for p in products))
+    rows = []
+    for year, grp in city.groupby("year", sort=True):
+        by = grp.set_index("product")
+        cells = [Cell(int(year))]
+        for p in products:
+            if p not in by.index:
+                cells.append(Cell())
+            elif bool(by.loc[p, "suppressed"]):
+                cells.append(Cell(suppressed=True))
+            else:
+                cells.append(Cell(float(by.loc[p, "value"])))
+        rows.append(Row(tuple(cells)))
+    return Table(columns, tuple(rows), synthetic=bool(res.synthetic))
+
+
+def _write_trend(book: xlsxwriter.Workbook, fmt: _Formats, taken: set[str], title: str, res: Any, lang: str) -> None:
+    """A sheet with the city's counts per year and product and their line chart (the report's trend)."""
+    table = trend_table(res, lang)
+    if not table.rows:
+        return
+    name = sheet_name(title, taken)
+    sheet = book.add_worksheet(name)
+    first, last = write_table(sheet, table, title, lang, fmt)
+    add_chart(book, sheet, name, table, first, last, Chart("line", tuple(c.key for c in table.columns[1:]), title))
 
 
 def _assumptions(sections: Sequence[Section]) -> list[Term]:
@@ -281,17 +350,30 @@ def _write_notes(sheet: Worksheet, sections: Sequence[Section], data: ReportData
     sheet.set_column(1, 1, 100)
 
 
+def _open(path: Path) -> xlsxwriter.Workbook:
+    """A workbook that never turns a string into a formula, number or link."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                           "strings_to_urls": False})
+
+
+def _close(book: xlsxwriter.Workbook, path: Path) -> None:
+    try:
+        book.close()
+    except (FileCreateError, OSError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        raise InputFileError("error.output_unwritable", file=str(path), detail=detail) from None
+
+
 def render_workbook(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
     """Write `report.xlsx` into `out_dir` and return its path: a sheet per report table, then the
     sources, the assumptions and the section texts. Raises `InputFileError` when `out_dir` cannot be
     written."""
     path = out_dir / "report.xlsx"
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False})
+    book = _open(path)
     fmt = _Formats(book)
     taken: set[str] = set()
     # The fixed sheets' names first, so that no table takes them.
@@ -305,17 +387,45 @@ def render_workbook(sections: Sequence[Section], data: ReportData, out_dir: Path
                 continue
             name = sheet_name(title, taken)
             sheet = book.add_worksheet(name)
-            first, last = write_table(sheet, table, title, data, fmt)
-            if section.id == DISTRICT_SECTION:
-                _population_chart(book, sheet, name, table, first, last)
+            first, last = write_table(sheet, table, title, data.lang, fmt)
+            if section.id in CHARTS:
+                add_chart(book, sheet, name, table, first, last, CHARTS[section.id])
+        desk = data.desk.get(DESK_SECTIONS.get(section.id, ""))
+        if desk is not None:
+            _write_trend(book, fmt, taken, f"{section.title} – {t('export.trend', data.lang)}", desk, data.lang)
     sheet = book.add_worksheet(fixed[0])
     if sources is not None:
-        write_table(sheet, sources[1], sources[0], data, fmt)
+        write_table(sheet, sources[1], sources[0], data.lang, fmt)
     _write_assumptions(book.add_worksheet(fixed[1]), sections, data, fmt)
     _write_notes(book.add_worksheet(fixed[2]), sections, data, fmt)
-    try:
-        book.close()
-    except (FileCreateError, OSError) as exc:
-        detail = getattr(exc, "strerror", None) or str(exc)
-        raise InputFileError("error.output_unwritable", file=str(path), detail=detail) from None
+    _close(book, path)
+    return path
+
+
+def write_book(path: Path, sheets: Sequence[Sheet], notes: Sequence[tuple[str, str]], lang: str) -> Path:
+    """A workbook for people from a command's result, formatted as the report's (headers with units,
+    number formats on raw values, `x` with a note, frozen header, filter, widths, charts): a sheet per
+    table, then "Toelichting" with `notes` as (subject, text) rows: what the sheets show, their sources
+    and year, and which rest on synthetic data. Returns `path`."""
+    book = _open(path)
+    fmt = _Formats(book)
+    taken: set[str] = set()
+    notes_name = sheet_name(_text("notes_sheet", lang), taken)
+    for spec in sheets:
+        name = sheet_name(spec.name or spec.title, taken)
+        sheet = book.add_worksheet(name)
+        first, last = write_table(sheet, spec.table, spec.title, lang, fmt)
+        if spec.chart is not None:
+            add_chart(book, sheet, name, spec.table, first, last, spec.chart)
+    sheet = book.add_worksheet(notes_name)
+    sheet.write_string(0, 0, t("export.subject", lang), fmt.get(bold=True))
+    sheet.write_string(0, 1, _text("text", lang), fmt.get(bold=True))
+    sheet.freeze_panes(1, 0)
+    for i, (subject, text) in enumerate(notes, start=1):
+        sheet.write_string(i, 0, subject, fmt.get(bold=True))
+        sheet.write_string(i, 1, text, fmt.get(wrap=True))
+    sheet.autofilter(0, 0, max(len(notes), 1), 1)
+    sheet.set_column(0, 0, min(max([len(s) for s, _ in notes] + [12]) + 2, MAX_WIDTH))
+    sheet.set_column(1, 1, 100)
+    _close(book, path)
     return path

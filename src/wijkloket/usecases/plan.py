@@ -13,7 +13,7 @@ import pandas as pd
 from wijkloket.access.summary import group_weights, point_weights
 from wijkloket.areas.levels import finest_level
 from wijkloket.errors import InfeasibleModelError, WijkloketError
-from wijkloket.i18n import t
+from wijkloket.i18n import assumption_label, fmt_number, fmt_plain, t, t_plural
 from wijkloket.indicators.desk import DEFAULT_VISIT_RATE, visit_rate
 from wijkloket.indicators.registry import Registry
 from wijkloket.plan.coverage import coverage_table
@@ -103,7 +103,8 @@ def plan_locate(registry: Registry, prof: ProfileResult, acc: AccessResult, desk
     return LocateOutcome(res, pts.iloc[chosen], pts.iloc[desk_cols],
                          _coverage(acc, before_best, w, prof.gemeente_name),
                          _coverage(acc, after_best, w, prof.gemeente_name), objective, weight, acc.mode,
-                         acc.threshold, acc.synthetic, demand=acc.demand,
+                         acc.threshold, acc.synthetic or bool(capacity and desk is not None and desk.synthetic),
+                         demand=acc.demand,
                          assigned=[int(cols[j]) if j >= 0 else -1 for j in res.assignment], points=pts,
                          geometry=acc.geometry)
 
@@ -164,24 +165,41 @@ def _visit_rate(sc: Scenario, desk: DeskResult | None, lang: str) -> tuple[Range
     return Range(log_rate, log_rate, log_rate, src, src), desk.synthetic
 
 
-def _range_text(r: Range, distribution: str, lang: str) -> str:
+def _range_text(field: str, r: Range, distribution: str, lang: str) -> str:
+    """An assumption's value in its unit (a share as a percentage), its range and its source, in `lang`."""
     name = t("plan.distribution." + distribution, lang)
-    value = f"{r.mode:g}" if r.fixed else f"{r.mode:g} ({r.low:g}–{r.high:g}, {name})"
+    unit = assumption_label(field, lang)[1]
+    scale = 100 if unit == "%" else 1
+    low, mode, high = (fmt_plain(v * scale, lang) for v in (r.low, r.mode, r.high))
+    value = (f"{mode}%" if unit == "%" else f"{mode} {unit}".rstrip())
+    value += "" if r.fixed else f" ({low}–{high}{'%' if unit == '%' else ''}, {name})"
     return t("plan.assumption_text", lang, value=value, source=r.source_in(lang) or t("plan.source_none", lang))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _assumptions(sc: Scenario, shared: dict[str, Range], acc: AccessResult, lang: str
                  ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """The assumptions as (name, text) lines and as a table (scope, name, low, mode, high, source)."""
     dist = t("plan.distribution." + sc.distribution, lang)
-    lines = [("mode", acc.mode), ("threshold_minutes", f"{acc.threshold:g}"),
-             ("faster_by_minutes", f"{sc.faster_by:g}"), ("detour_factor", f"{acc.settings.detour_factor:g}"),
-             ("speed_kmh", f"{acc.settings.speeds[acc.mode]:g}"),
-             ("uncertainty", t("plan.uncertainty_text", lang, distribution=dist, draws=sc.draws, seed=sc.seed))]
+    settings: list[tuple[str, str | float]] = [("mode", t("mode." + acc.mode, lang)),
+                                               ("threshold_minutes", acc.threshold),
+                                               ("faster_by_minutes", sc.faster_by),
+                                               ("detour_factor", acc.settings.detour_factor),
+                                               ("speed_kmh", acc.settings.speeds[acc.mode]),
+                                               ("uncertainty", t("plan.uncertainty_text", lang, distribution=dist,
+                                                                 draws=fmt_number(sc.draws, lang), seed=sc.seed))]
+    lines = [(_capital(assumption_label(k, lang)[0]),
+              v if isinstance(v, str) else f"{fmt_plain(v, lang)} {assumption_label(k, lang)[1]}".rstrip())
+             for k, v in settings]
     scoped = [("all", k, r) for k, r in shared.items()]
     scoped += [(o.id, f, r) for o in sc.options for f, r in o.values.items()]
-    lines += [(name if scope == "all" else f"{scope}.{name}", _range_text(r, sc.distribution, lang))
-              for scope, name, r in scoped]
+    option_labels = {o.id: o.label(lang) for o in sc.options}
+    lines += [(_capital(assumption_label(name, lang)[0]) if scope == "all" else
+               t("plan.assumption_scoped", lang, option=option_labels[scope], name=assumption_label(name, lang)[0]),
+               _range_text(name, r, sc.distribution, lang)) for scope, name, r in scoped]
     table = pd.DataFrame([(scope, name, r.low, r.mode, r.high, "fixed" if r.fixed else sc.distribution,
                            r.source_in(lang)) for scope, name, r in scoped],
                          columns=["scope", "assumption", "low", "mode", "high", "distribution", "source"])
@@ -199,11 +217,25 @@ def _labels(registry: Registry, groups: list[str], sc: Scenario, lang: str) -> d
     return out
 
 
-def _tidy(ap: Appraisal, sc: Scenario, inp: OptionInputs, registry: Registry, synthetic: bool, lang: str
-          ) -> pd.DataFrame:
+RATE_METRICS = ("visits_demand", "visits_served", "unserved_visits", "cost_per_visit", "travel_hours_saved",
+                "cost_per_travel_hour")
+"""The figures of a desk or mobile desk that rest on the visit rate (from the desk log when there is one)."""
+
+
+def row_synthetic(kind: pd.Series, metric: pd.Series, points: bool, rate: bool) -> pd.Series:
+    """Whether each figure rests on synthetic input: on synthetic service points (every option but a
+    campaign uses them: sites, libraries, travel time to the desks), or on a visit rate from a synthetic
+    desk log (the visit and travel figures of a desk or mobile desk)."""
+    uses_points = kind != "visibility"
+    uses_rate = kind.isin(["desk", "mobile"]) & metric.isin(RATE_METRICS)
+    return (uses_points & points) | (uses_rate & rate)
+
+
+def _tidy(ap: Appraisal, sc: Scenario, inp: OptionInputs, registry: Registry, synthetic: tuple[bool, bool],
+          lang: str) -> pd.DataFrame:
     specs = {o.id: o for o in sc.options}
     names = inp.points["name"].to_numpy()
-    sites = {o: (t("plan.sites_ido", lang, n=len(rows)) if specs[o].kind == "library_hours"
+    sites = {o: (t_plural("plan.sites_ido", len(rows), lang) if specs[o].kind == "library_hours"
                  else "; ".join(str(names[r]) for r in rows)) for o, rows in ap.sites.items()}
     labels = _labels(registry, inp.groups, sc, lang)
 
@@ -214,9 +246,10 @@ def _tidy(ap: Appraisal, sc: Scenario, inp: OptionInputs, registry: Registry, sy
         return t(key, lang, **{k: registry.get(v).short(lang) if k == "group" else v for k, v in params.items()})
 
     f = ap.figures
-    out = f.assign(label=f["option"].map(lambda o: specs[o].label(lang)), synthetic=synthetic,
+    out = f.assign(label=f["option"].map(lambda o: specs[o].label(lang)),
                    reason=f["reason"].map(reason), metric_label=f["metric"].map(labels),
                    kind=f["option"].map(lambda o: specs[o].kind), sites=f["option"].map(sites))
+    out["synthetic"] = row_synthetic(out["kind"], out["metric"], *synthetic)
     for col in ("value", "low", "high"):
         out[col] = out[col].round(4)
     return out[list(TABLE_COLUMNS)]
@@ -240,7 +273,8 @@ def plan_options(registry: Registry, prof: ProfileResult, acc: AccessResult, des
     lines, table = _assumptions(sc, shared, acc, lang)
     labels = {o.id: o.label(lang) for o in sc.options}
     torn = ap.tornado.assign(label=ap.tornado["option"].map(labels))
-    return OptionsResult(_tidy(ap, sc, inp, registry, synthetic, lang), lines, groups, synthetic, torn, table,
+    return OptionsResult(_tidy(ap, sc, inp, registry, (acc.synthetic, synthetic_rate), lang), lines, groups,
+                         synthetic, torn, table,
                          acc.threshold, sc.faster_by, sc.draws, sc.seed, sc.distribution, seconds)
 
 
