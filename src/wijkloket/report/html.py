@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from jinja2 import Environment, PackageLoader
 
@@ -96,10 +96,11 @@ def _environment() -> Environment:
     return env
 
 
-def page(sections: Sequence[Section], data: ReportData, template: str = "report.html.j2") -> str:
-    """The report as one HTML document: for the screen (`report.html.j2`) or for print (`print.html.j2`)."""
+def page(sections: Sequence[Section], data: ReportData, template: str = "report.html.j2", **extra: Any) -> str:
+    """The report as one HTML document: for the screen (`report.html.j2`) or for print (`print.html.j2`,
+    which also takes the pdf renderer's `runs`)."""
     return _environment().get_template(template).render(
-        lang=data.lang, sections=sections, synthetic_sections=[s for s in sections if s.synthetic],
+        **extra, lang=data.lang, sections=sections, synthetic_sections=[s for s in sections if s.synthetic],
         tr=data.tr, cell_text=lambda cell, column: cell_text(cell, column, data.lang),
         format_index=lambda value: fmt_number(value, data.lang, 0),
         gemeente=data.profile.gemeente_name, code=data.profile.gemeente, year=data.year,
