@@ -20,6 +20,7 @@ class Settings:
     gemeente: str
     name: str
     lang: str = "nl"
+    min_base: int | None = None  # [report] min_base: residents below which the key message leaves an area out
 
     def to_toml(self) -> str:
         return (
@@ -40,11 +41,16 @@ def load_settings(folder: Path) -> Settings:
     if not folder.is_dir() or not path.exists():
         raise WorkspaceError("error.workspace_missing", folder=str(folder))
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))["workspace"]
+        doc = tomllib.loads(path.read_text("utf-8"))
+        raw = doc["workspace"]
+        min_base = doc.get("report", {}).get("min_base")
+        if min_base is not None and (not isinstance(min_base, int) or isinstance(min_base, bool) or min_base < 0):
+            raise TypeError(f"[report] min_base = {min_base!r} is not a whole number of 0 or more")
         return Settings(
             gemeente=check_gemeente_code(raw["gemeente"]),
             name=str(raw.get("name", folder.name)),
             lang=str(raw.get("lang", "nl")),
+            min_base=min_base,
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ConfigError("error.settings_invalid", file=str(path), detail=str(exc)) from None

@@ -150,5 +150,7 @@ TINY_SOURCE = {
 def tiny() -> ReportData:
     """A hand-made Dutch report: the tiny profile, its map, one CBS source, and a synthetic desk log."""
     registry = load_registry()
+    districts = pd.DataFrame({"area_code": list(TINY_AREAS), "district_code": list(TINY_AREAS),
+                              "district": list(TINY_AREAS.values())})  # a district file: each wijk its own
     return ReportData(lang="nl", registry=registry, profile=tiny_profile(registry), inventory=[dict(TINY_SOURCE)],
-                      geometry=tiny_geometry(), districts=None, desk={"visit": tiny_desk()})
+                      geometry=tiny_geometry(), districts=districts, desk={"visit": tiny_desk()})

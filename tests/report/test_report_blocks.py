@@ -16,6 +16,7 @@ from wijkloket.report.blocks import (
     Column,
     Figure,
     Heading,
+    Image,
     Note,
     Paragraph,
     Row,
@@ -28,7 +29,7 @@ from wijkloket.report.context import ReportData
 from wijkloket.report.formatting import cell_text
 from wijkloket.report.html import FigureRow, layout, render_html
 
-PNG = b"\x89PNG\r\n\x1a\n-not-really-a-png"
+PNG = Image(b"\x89PNG\r\n\x1a\n-not-really-a-png", "image/png")
 
 
 @pytest.mark.parametrize(("kind", "value", "decimals", "nl", "en"), [
@@ -121,7 +122,7 @@ def test_every_block_type_renders(tiny: ReportData, tmp_path: Path) -> None:
     assert '<td class="text"><code>a3b3feeffc7f</code></td>' in body and '<td class="text"><code>–</code>' in body
     assert '<tr class="city"><th class="text">Teststad</th>' in body
     assert '<table data-synthetic="true">' in body
-    assert f'src="data:image/png;base64,{__import__("base64").b64encode(PNG).decode()}" alt="Kaart"' in body
+    assert f'src="data:image/png;base64,{__import__("base64").b64encode(PNG.data).decode()}" alt="Kaart"' in body
     assert "<figcaption>Een kaart (synthetisch)</figcaption>" in body
     assert '<div class="maps"><figure data-synthetic="true">' in body
     assert '<p class="note">Bron: CBS.</p>' in body

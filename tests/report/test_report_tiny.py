@@ -55,10 +55,10 @@ def test_sections_in_the_order_of_sections(tiny: ReportData, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("lang", "present", "absent"), [
     ("nl", ["167.635", "67.635", "16,2", "10,6", "20,0", "index 123 (stad = 100)", "Kernboodschap",
-            "Oud valt op bij 1 kenmerk(en): 65-plussers 20,0 % (index 123)", "Duidelijk lager dan de stad"],
+            "Oud valt op bij 1 kenmerk: 65-plussers 20,0 % (index 123)", "Duidelijk lager dan de stad"],
      ["167,635", "16.2", "Key message"]),
     ("en", ["167,635", "67,635", "16.2", "10.6", "20.0", "index 123 (city = 100)", "Key message",
-            "Oud stands out on 1 characteristic(s): Aged 65 and over 20.0 % (index 123)", "Clearly lower"],
+            "Oud stands out on 1 characteristic: Aged 65 and over 20.0 % (index 123)", "Clearly lower"],
      ["167.635", "16,2", "Kernboodschap"]),
 ])
 def test_html_shows_the_values_in_the_language(tiny: ReportData, tmp_path: Path, lang: str, present: list[str],
@@ -79,8 +79,8 @@ def test_only_the_desk_section_is_synthetic(tiny: ReportData, tmp_path: Path) ->
         assert all(marked) if s.synthetic else not any(marked), s.id
     desk = _section(sections, "baliegebruik")
     (table,) = desk.of_kind(Table)
-    assert table.column("visits") == [100000.0, 60000.0, None]
-    assert [r.cells[1].suppressed for r in table.rows] == [False, False, True]
+    assert table.column("visits") == [60000.0, None, 100000.0]  # districts, then the city total
+    assert [r.cells[1].suppressed for r in table.rows] == [False, True, False]
     html = write_report(tiny, tmp_path).read_text("utf-8")
     banner = re.search(r'<p class="synthetic">(.*?)</p>', html, re.S)
     assert banner and re.findall(r'href="#(\w+)"', banner.group(1)) == ["baliegebruik"]
@@ -93,26 +93,26 @@ def test_map_footnotes_say_synthetic_only_on_synthetic_maps(tiny: ReportData, mo
                                                             ) -> None:
     import wijkloket.report.maps as maps
 
-    footnotes: list[str] = []
-    real = maps.choropleth_png
+    footnotes: list[tuple[bool, str]] = []
+    real = maps.choropleth
 
-    def spy(*args: Any, **kwargs: Any) -> bytes:
-        footnotes.append(kwargs.get("footnote", ""))
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        footnotes.append((kwargs.get("synthetic", False), kwargs.get("footnote", "")))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(maps, "choropleth_png", spy)
+    monkeypatch.setattr(maps, "choropleth", spy)
     sections = build(tiny)
     assert [f.synthetic for f in _section(sections, "kaarten").of_kind(Figure)] == [False]
     cbs, desk = footnotes
-    assert cbs == "Bron: CBS, Wijk- en buurtkaart / Kerncijfers wijken en buurten 2024"
-    assert desk.startswith("SYNTHETISCH · ")
+    assert cbs == (False, "Bron: CBS, Wijk- en buurtkaart / Kerncijfers wijken en buurten 2024")
+    assert desk[0] is True  # the stamp is drawn from the flag (tests/report/test_figures.py)
 
 
 def test_no_external_references(tiny: ReportData, tmp_path: Path) -> None:
     html = write_report(tiny, tmp_path).read_text("utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["'](?!#|data:)""", html)
     assert "url(" not in html and "@import" not in html
-    assert html.count("data:image/png;base64,") == 3  # the CBS map, the desk trend and the desk map
+    assert html.count("data:image/svg+xml;base64,") == 3  # the CBS map, the desk trend and the desk map
 
 
 def test_source_file_names_are_escaped(tiny: ReportData, tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_report_section_dutch_and_english(result: ForecastResult) -> None:
         section = demand(data)
         assert section is not None and section.title == title and section.synthetic
         figures = section.of_kind(Figure)
-        assert figures and figures[0].png[:4] == b"\x89PNG" and figures[0].synthetic
+        assert figures and figures[0].image.media_type == "image/svg+xml" and figures[0].synthetic
         tables = section.of_kind(Table)
         assert len(tables) == 2 and len(tables[0].rows) == 6  # five districts and the city
         assert tables[0].rows[-1].emphasis

@@ -174,7 +174,7 @@ def test_report_section(demo_ws: Path) -> None:
     start = html.index('id="ondergebruik"')
     section = html[start:html.index("</section>", start)]
     assert "Minder gebruik dan verwacht?" in section and 'id="ondergebruik" data-synthetic="true"' in html
-    assert section.count("data:image/png;base64,") >= 3  # the funnel plot and two maps
+    assert section.count("data:image/svg+xml;base64,") >= 3  # the funnel plot and two maps
     assert "Boerhaavewijk" in section and "nationaliteit" in section and "SYNTHETISCH" in section
 
 

@@ -1,7 +1,10 @@
 """User-facing texts in Dutch (default) and English, kept as data: one catalogue file per door
 beside this module (`errors.toml`, `cli.toml`, `report.toml`, `common.toml`, ...).
 
-A text is looked up by key; `{name}` placeholders are filled with `str.format`. A missing
+A text is looked up by key; `{name}` placeholders are filled with `str.format`. A text with a count
+in it has a singular form beside the plural one (`nl_one`, `en_one`: "{n} kenmerk" beside "{n} kenmerken")
+and is looked up with `t_plural`; `t` too takes the singular form when the parameter `n` is 1, so errors
+and CLI messages with a count read right in every door. A missing
 translation falls back to Dutch, a missing key is a programming error (KeyError) that the test-suite
 catches by checking every key the code uses. Errors are rendered here (`render_error`), so every
 door shows the same message; a missing key never hides the error itself.
@@ -9,6 +12,7 @@ door shows the same message; a missing key never hides the error itself.
 
 from __future__ import annotations
 
+import numbers
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -46,10 +50,32 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
-    """The text `key` in `lang`, with `params` filled in."""
-    entry = catalogue()[key]
-    template = entry.get(lang) or entry[DEFAULT_LANG]
+    """The text `key` in `lang`, with `params` filled in; the singular form when the text has one and
+    the parameter `n` is 1 (use `t_plural` to have the count written for the language as well)."""
+    template = _plural_template(catalogue()[key], lang, params.get("n"))
     return template.format(**params) if params else template
+
+
+def _is_one(n: Any) -> bool:
+    """Whether a count takes the singular form: exactly 1, in Dutch and English alike. A count already
+    written as text is singular only as "1" ("1.000" is a thousand in Dutch)."""
+    if isinstance(n, str):
+        return n.strip() == "1"
+    return isinstance(n, numbers.Real) and not isinstance(n, bool) and float(n) == 1
+
+
+def _plural_template(entry: dict[str, str], lang: str, n: Any) -> str:
+    one = entry.get(f"{lang}_one") or entry.get(f"{DEFAULT_LANG}_one")
+    if one is not None and _is_one(n):
+        return one
+    return entry.get(lang) or entry[DEFAULT_LANG]
+
+
+def t_plural(key: str, n: float | int, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """The text `key` for the count `n` in `lang`: its singular form (`nl_one`, `en_one`) when `n` is 1,
+    else its plural form; `{n}` is filled with the count as a reader of `lang` writes it."""
+    template = _plural_template(catalogue()[key], lang, n)
+    return template.format(**{"n": fmt_number(n, lang, 0 if float(n).is_integer() else 1), **params})
 
 
 def _param_text(value: Any, lang: str) -> Any:
@@ -115,6 +141,14 @@ def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, decimals: in
     return text
 
 
+def fmt_plain(value: float | int, lang: str = DEFAULT_LANG) -> str:
+    """A number with as many decimals as it has (at most 4): an assumption as written in a scenario
+    file, in the reader's notation (0,333 and 400.000 in Dutch; 0.333 and 400,000 in English)."""
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return fmt_number(value, lang, decimals)
+
+
 def decimals_for(unit: str) -> int:
     """How many decimals a figure in `unit` is shown with."""
     return {"aantal": 0, "%": 1, "per 1000": 1, "per km²": 0, "km": 1, "score": 2}.get(unit, 1)
@@ -124,3 +158,13 @@ def unit_label(unit: str, lang: str = DEFAULT_LANG) -> str:
     """A unit as shown to readers (`aantal` is `number` in English)."""
     key = "unit." + unit.replace(" ", "_")
     return t(key, lang) if key in catalogue() else unit
+
+
+def assumption_label(name: str, lang: str = DEFAULT_LANG) -> tuple[str, str]:
+    """An assumption of the option model as readers see it: its name and the unit its value is written in
+    (`assumption.*`, `assumption_unit.*`; no unit for a pure number). A name the catalogue lacks (a field of
+    a newer scenario file) is shown as written."""
+    key = "assumption." + name
+    label = t(key, lang) if key in catalogue() else name
+    unit_key = "assumption_unit." + name
+    return label, t(unit_key, lang) if unit_key in catalogue() else ""

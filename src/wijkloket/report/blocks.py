@@ -87,13 +87,15 @@ class Column:
 class Cell:
     """A value with what a reader needs beside it: its tone (index colouring), its index against the
     city (= 100), a flag (`*`: rests on less than 90% of its base), whether it is suppressed by
-    disclosure control (shown as `x`, `value` is then None), and a note shown under the value."""
+    disclosure control (shown as `x`, `value` is then None), whether the figure does not apply to the row
+    (shown as n.v.t. / n/a, `value` None; the reason goes in `note`), and a note shown under the value."""
 
     value: Value = None
     tone: Tone | None = None
     index: float | None = None
     flag: bool = False
     suppressed: bool = False
+    not_applicable: bool = False
     note: str = ""
 
 
@@ -101,6 +103,12 @@ class Cell:
 class Row:
     cells: tuple[Cell, ...]
     emphasis: bool = False  # the city total
+
+
+def total_last(rows: list[Row]) -> tuple[Row, ...]:
+    """The rows with the total (emphasised) rows moved to the end, the others in their order: the
+    municipality's total is the last row of every table, as in the terminal and the workbooks."""
+    return (*(r for r in rows if not r.emphasis), *(r for r in rows if r.emphasis))
 
 
 @dataclass(frozen=True)
@@ -125,11 +133,20 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image's bytes and their media type: SVG for the report's figures (sharp on screen and on
+    paper, text kept as text), PNG only where a bitmap file is asked for."""
+
+    data: bytes = field(repr=False)
+    media_type: Literal["image/svg+xml", "image/png"] = "image/svg+xml"
+
+
+@dataclass(frozen=True)
 class Figure:
-    """A chart or map as PNG bytes, with its alternative text and caption. A `wide` figure takes the
+    """A chart or map as an image, with its alternative text and caption. A `wide` figure takes the
     full width; others sit side by side with their neighbours."""
 
-    png: bytes = field(repr=False)
+    image: Image
     alt: str
     caption: str
     synthetic: bool = False

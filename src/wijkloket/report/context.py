@@ -15,6 +15,10 @@ import pandas as pd
 from wijkloket.i18n import fmt_number, t
 from wijkloket.indicators.registry import Indicator, Registry
 
+DEFAULT_MIN_BASE = 1000
+"""Residents: a district (or wijk) with fewer is left out of the key message's comparisons, which say
+so (a percentage of a few hundred residents moves 20 index points by chance)."""
+
 
 class ProfileLike(Protocol):
     """A district profile (`ProfileResult`): the tidy table of `indicators.profile.PROFILE_COLUMNS`."""
@@ -118,6 +122,7 @@ class ReportData:
     locate: LocateLike | None = None
     underuse: Any | None = None
     forecast: Any | None = None
+    min_base: int = DEFAULT_MIN_BASE  # residents: smaller areas are left out of the key message's comparisons
 
     @property
     def table(self) -> pd.DataFrame:
@@ -126,6 +131,18 @@ class ReportData:
     @property
     def year(self) -> int:
         return self.profile.year
+
+    @property
+    def area_level(self) -> str:
+        """The level the district rows stand for: `district` with a district file, else `wijk` (each wijk
+        is then its own district, and the texts say so)."""
+        return "district" if self.districts is not None else "wijk"
+
+    def area_word(self, plural: bool = False, capital: bool = False) -> str:
+        """What the district rows are called in the report's language: stadsdeel(en), or wijk(en)
+        without a district file; `capital` for a column header or a title."""
+        word = self.tr(("levels." if plural else "level.") + self.area_level)
+        return word[:1].upper() + word[1:] if capital else word
 
     def tr(self, key: str, **params: Any) -> str:
         """The catalogue text `key` in the report's language."""

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from wijkloket.report.context import ReportData
 
 
-def report_data(an: Analysis, lang: str, year: int | None = None) -> ReportData:
+def report_data(an: Analysis, lang: str, year: int | None = None, min_base: int | None = None) -> ReportData:
     """Everything the report shows, each result computed once: the profile, the inventory, desk use
     and issuances when there is a log, accessibility when there are service points, and the options
-    and the best extra site when there are candidate sites."""
-    from wijkloket.report.context import ReportData
+    and the best extra site when there are candidate sites. `min_base`: residents below which an area is
+    left out of the key message (None: `DEFAULT_MIN_BASE`, 1,000)."""
+    from wijkloket.report.context import DEFAULT_MIN_BASE, ReportData
 
     prof = an.profile(year)
     srcs = an.inventory()
@@ -34,7 +35,8 @@ def report_data(an: Analysis, lang: str, year: int | None = None) -> ReportData:
                       geometry=prof.geometry, districts=prof.districts, desk=desk,
                       access=access, options=options, locate=locate,
                       underuse=an.underuse() if desk else None,
-                      forecast=_forecast(an) if "issuance" in kinds else None)
+                      forecast=_forecast(an) if "issuance" in kinds else None,
+                      min_base=DEFAULT_MIN_BASE if min_base is None else min_base)
 
 
 def _forecast(an: Analysis) -> Any:
@@ -51,10 +53,10 @@ REPORT_FORMATS = ("html", "pdf", "xlsx")
 
 
 def write_report(ws: Workspace, registry: Registry, out_dir: Path, lang: str, year: int | None = None,
-                 analysis: Analysis | None = None, fmt: str = "html") -> Path:
+                 analysis: Analysis | None = None, fmt: str = "html", min_base: int | None = None) -> Path:
     """Write `out_dir/report.html` (or `.pdf`, `.xlsx`: the same sections) and return its path."""
     from wijkloket import report
 
     render = {"html": report.write_report, "pdf": report.write_pdf, "xlsx": report.write_workbook}[fmt]
     an = analysis or Analysis(ws, registry)
-    return render(report_data(an, lang, year), out_dir)
+    return render(report_data(an, lang, year, min_base), out_dir)

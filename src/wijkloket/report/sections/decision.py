@@ -4,17 +4,20 @@ served with its interval. Each part is marked synthetic when its input is."""
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from wijkloket.report.blocks import Block, BulletList, Paragraph
 from wijkloket.report.context import ReportData
 
 
-def travel_blocks(data: ReportData) -> list[Block]:
-    """Per group: the district with the longest mean travel time to the nearest desk."""
+def travel_blocks(data: ReportData, leave_out: Set[str] = frozenset()) -> list[Block]:
+    """Per group: the district with the longest mean travel time to the nearest desk, among the districts
+    not in `leave_out` (area codes: those below the key message's minimum base)."""
     acc = data.access
     if acc is None:
         return []
     t = acc.table
-    sel = t[(t["level"] == "district") & (t["kind"] == "desk")]
+    sel = t[(t["level"] == "district") & (t["kind"] == "desk") & ~t["area_code"].isin(leave_out)]
     if sel.empty:
         return []
     items = []
@@ -40,12 +43,11 @@ def marked(data: ReportData, text: str, synthetic: bool) -> str:
     return text[:-1] + mark + ":" if text.endswith(":") else text + mark
 
 
-def decision_blocks(data: ReportData) -> list[Block]:
-    """All parts that have data, in the order a committee weighs them."""
-    out: list[Block] = []
-    for part in (underuse_blocks, travel_blocks, options_blocks):
-        out += part(data)
-    return out
+def decision_blocks(data: ReportData, leave_out: Set[str] = frozenset()) -> list[Block]:
+    """All parts that have data, in the order a committee weighs them; the travel times leave out the
+    districts of `leave_out` (too few residents). The under-use index needs no such rule: its interval
+    is wide where the counts are small."""
+    return [*underuse_blocks(data), *travel_blocks(data, leave_out), *options_blocks(data)]
 
 
 UNDERUSE_LEVELS = ("district", "wijk", "buurt")
@@ -63,6 +65,8 @@ def underuse_blocks(data: ReportData) -> list[Block]:
             & (t["product"] != "top")]
     items = []
     for level in UNDERUSE_LEVELS:
+        if level == "district" and data.districts is None:
+            continue  # each wijk is its own district: the same areas again under another name
         lv = sel[sel["level"] == level]
         if lv.empty:
             continue

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wijkloket.report.blocks import Block, Cell, Column, Figure, Heading, Note, Paragraph, Row, Section, Table
+from wijkloket.report.blocks import (
+    Block,
+    Cell,
+    Column,
+    Figure,
+    Heading,
+    Note,
+    Paragraph,
+    Row,
+    Section,
+    Table,
+    total_last,
+)
 from wijkloket.report.context import DeskLike, ReportData
 
 TOP_PRODUCTS = ["passport", "id_card", "driving_licence"]
@@ -13,6 +25,8 @@ VISIT_ONLY_PRODUCTS = ["brp_extract", "declaration", "collect_document", "collec
 INDICATORS = {"visit": ["visits", "visits_per_1000", "once_every_n_years", "representation_index"],
               "issuance": ["issuances", "issuances_per_1000", "representation_index"]}
 COUNTS = ("visits", "issuances")
+LABELS = {("issuance", "representation_index"): "desk.representation_index_issuance"}
+"""Column labels that differ by kind: the issuance table compares shares of issued documents, not visits."""
 
 
 def _total(kind: str) -> str:
@@ -24,18 +38,15 @@ def _noun(kind: str) -> str:
     return "visits" if kind == "visit" else "issuances"
 
 
-def _stamp(data: ReportData, res: DeskLike) -> str:
-    return data.tr("report.synthetic_short").upper() if res.synthetic else ""
-
-
 def desk_table(data: ReportData, res: DeskLike, year: int) -> Table:
     """Per district and for the city, the year's figures for the product total; suppressed cells as such."""
     t = res.table
     indicators = INDICATORS[res.kind]
     sel = t[(t["year"] == year) & (t["product"] == _total(res.kind)) & t["age_band"].isna()
             & t["level"].isin(["district", "gemeente"]) & t["indicator"].isin(indicators)]
-    columns = (Column("area", data.tr("report.district"), "text"),
-               *(Column(i, data.tr("desk." + i), "count" if i in COUNTS else "number") for i in indicators))
+    columns = (Column("area", data.area_word(capital=True), "text"),
+               *(Column(i, data.tr(LABELS.get((res.kind, i), "desk." + i)), "count" if i in COUNTS else "number")
+                 for i in indicators))
     rows = []
     for (level, _code), grp in sel.groupby(["level", "area_code"], sort=False):
         by = grp.set_index("indicator")
@@ -48,22 +59,23 @@ def desk_table(data: ReportData, res: DeskLike, year: int) -> Table:
             else:
                 cells.append(Cell(float(by.loc[i, "value"])))
         rows.append(Row(tuple(cells), emphasis=level == "gemeente"))
-    return Table(columns, tuple(rows), synthetic=res.synthetic)
+    return Table(columns, total_last(rows), synthetic=res.synthetic)
 
 
 def _trend(data: ReportData, res: DeskLike, city: pd.DataFrame) -> Figure:
-    from wijkloket.report.charts import trend_png
+    from wijkloket.report.charts import trend
+    from wijkloket.report.maps import svg
 
     noun = _noun(res.kind)
     products = TOP_PRODUCTS + (VISIT_ONLY_PRODUCTS if res.kind == "visit" else [])
-    png = trend_png(city[city["indicator"] == noun], products, {p: data.tr("product." + p) for p in products},
-                    data.tr(f"report.axis_{noun}"), data.lang, _stamp(data, res))
+    image = svg(trend(city[city["indicator"] == noun], products, {p: data.tr("product." + p) for p in products},
+                      data.tr(f"report.axis_{noun}"), data.lang, synthetic=res.synthetic))
     text = data.tr("report.trend_" + res.kind)
-    return Figure(png, text, text, synthetic=res.synthetic)
+    return Figure(image, text, text, synthetic=res.synthetic)
 
 
 def _map(data: ReportData, res: DeskLike, year: int) -> Figure | None:
-    from wijkloket.report.maps import choropleth_png
+    from wijkloket.report.maps import choropleth, map_outlines, svg
 
     if data.geometry is None:
         return None
@@ -75,23 +87,23 @@ def _map(data: ReportData, res: DeskLike, year: int) -> Figure | None:
         return None
     areas = data.geometry[data.geometry["level"] == str(sel["level"].iloc[0])]
     title = data.tr(f"report.map_{res.kind}", year=year)
-    stamp = _stamp(data, res)
-    footnote = (stamp + " · " if stamp else "") + data.tr("report.map_suppressed")
-    png = choropleth_png(areas, sel.set_index("area_code")["value"], title, data.tr(f"desk.{indicator}"), data.lang,
-                         1, cmap="Blues", footnote=footnote)
-    return Figure(png, title, title, synthetic=res.synthetic)
+    image = svg(choropleth(areas, sel.set_index("area_code")["value"], title, data.tr(f"desk.{indicator}"), data.lang,
+                           1, "rate", outline=map_outlines(data), cmap="Blues",
+                           footnote=data.tr("report.map_suppressed"), synthetic=res.synthetic))
+    return Figure(image, title, title, synthetic=res.synthetic)
 
 
 def _ages(data: ReportData, res: DeskLike, city: pd.DataFrame, year: int) -> Figure | None:
-    from wijkloket.report.charts import bars_png
+    from wijkloket.report.charts import bars
+    from wijkloket.report.maps import svg
 
     sel = city[(city["indicator"] == "visits_per_1000") & city["age_band"].notna() & (city["year"] == year)]
     if sel.empty or sel["value"].isna().all():
         return None
-    png = bars_png(sel.set_index("age_band")["value"], data.tr("report.axis_per_1000"), data.tr("report.axis_age"),
-                   _stamp(data, res))
+    image = svg(bars(sel.set_index("age_band")["value"], data.tr("report.axis_per_1000"), data.tr("report.axis_age"),
+                     data.lang, synthetic=res.synthetic))
     text = data.tr("report.age_chart", year=year)
-    return Figure(png, text, text, synthetic=res.synthetic)
+    return Figure(image, text, text, synthetic=res.synthetic)
 
 
 def _intro(data: ReportData, res: DeskLike, city: pd.DataFrame, year: int) -> Paragraph:
@@ -112,7 +124,7 @@ def _section(data: ReportData, kind: str) -> Section | None:
     synthetic = res.synthetic
     blocks: list[Block] = [Paragraph(data.tr("report.desk_synthetic"), style="synthetic_notice")] if synthetic else []
     blocks += [_intro(data, res, city, year),
-               Heading(data.tr("report.desk_table", year=year)),
+               Heading(data.tr("report.desk_table", area=data.area_word(), year=year)),
                desk_table(data, res, year),
                Paragraph(data.tr("report.desk_legend", n=res.threshold), style="legend")]
     figures = [_trend(data, res, city), _map(data, res, year),

@@ -55,16 +55,16 @@ def _year_table(res: Any, lang: str, value: str, kind: ColumnKind, decimals: int
 
 
 def _chart(res: Any, lang: str) -> Figure:
-    from wijkloket.report.charts import forecast_png
+    from wijkloket.report.charts import forecast
+    from wijkloket.report.maps import svg
 
     city = res.table[res.table["level"] == "gemeente"]
-    png = forecast_png(res.history, city, PRODUCTS, {p: t("product." + p, lang) for p in PRODUCTS},
-                       t("forecast.axis_per_month", lang),
-                       (t("forecast.legend_issued", lang), t("forecast.legend_expected", lang),
-                        t("forecast.legend_interval", lang)), lang,
-                       t("report.synthetic_short", lang).upper() if res.synthetic else "")
+    image = svg(forecast(res.history, city, PRODUCTS, {p: t("product." + p, lang) for p in PRODUCTS},
+                         t("forecast.axis_per_month", lang),
+                         (t("forecast.legend_issued", lang), t("forecast.legend_expected", lang),
+                          t("forecast.legend_interval", lang)), lang, synthetic=res.synthetic))
     text = t("forecast.chart", lang, gemeente=res.gemeente_name, first=res.history_first, last=res.last_month)
-    return Figure(png, text, text, synthetic=res.synthetic, wide=True)
+    return Figure(image, text, text, synthetic=res.synthetic, wide=True)
 
 
 def _intro(res: Any, lang: str, num: Any) -> Paragraph:

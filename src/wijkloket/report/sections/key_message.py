@@ -1,8 +1,12 @@
-"""The key message: which districts stand out on the groups that may face barriers."""
+"""The key message: which districts stand out on the groups that may face barriers. Areas with fewer
+residents than the report's minimum base (`ReportData.min_base`, default 1,000) are left out of the
+comparison, and the message says which: a percentage of 125 residents (Schiphol) says little."""
 
 from __future__ import annotations
 
-from wijkloket.i18n import decimals_for, unit_label
+import pandas as pd
+
+from wijkloket.i18n import decimals_for, t_plural, unit_label
 from wijkloket.indicators.findings import concern_counts, stand_out
 from wijkloket.indicators.registry import Indicator
 from wijkloket.report.blocks import Block, BulletList, Paragraph, Section
@@ -24,9 +28,27 @@ def missing_key_indicators(data: ReportData, have: list[Indicator]) -> tuple[lis
     return unpublished, absent
 
 
+def small_areas(data: ReportData) -> pd.DataFrame:
+    """The district rows' areas with fewer than `data.min_base` residents (CBS population; an area
+    without a population figure is kept): `area_code` and `area_name`, smallest first."""
+    t = data.table
+    pop = t[(t["level"] == "district") & (t["indicator"] == "population")]
+    return pop[pop["value"] < data.min_base].sort_values("value")[["area_code", "area_name"]]
+
+
+def _left_out(data: ReportData, small: pd.DataFrame) -> list[Block]:
+    if small.empty:
+        return []
+    return [Paragraph(t_plural("report.small_areas_left_out", len(small), data.lang,
+                               min_base=data.num(data.min_base), names=", ".join(small["area_name"])),
+                      style="caveat")]
+
+
 def key_message(data: ReportData) -> Section:
     inds = data.indicators_with_data(key_only=True)
-    findings = stand_out(data.table, inds)
+    small = small_areas(data)
+    table = data.table[~((data.table["level"] == "district") & data.table["area_code"].isin(small["area_code"]))]
+    findings = stand_out(table, inds)
     labels = {i.id: i.label(data.lang) for i in inds}
     units = {i.id: i.unit for i in inds}
     items = []
@@ -37,14 +59,16 @@ def key_message(data: ReportData) -> Section:
                     unit=unit_label(units[f.indicator], data.lang), index=data.num(f.index_city))
             for f in fs
         ]
-        items.append(data.tr("report.finding_area", area=area, n=len(fs), parts="; ".join(parts)))
-    blocks: list[Block] = [Paragraph(data.tr("report.key_intro", gemeente=data.profile.gemeente_name,
-                                             year=data.year, n=len(inds)))]
+        items.append(t_plural("report.finding_area", len(fs), data.lang, area=area, parts="; ".join(parts)))
+    blocks: list[Block] = [Paragraph(t_plural("report.key_intro", len(inds), data.lang,
+                                              areas=data.area_word(plural=True),
+                                              gemeente=data.profile.gemeente_name, year=data.year))]
     blocks.append(BulletList(tuple(items)) if items else Paragraph(data.tr("report.no_findings")))
+    blocks += _left_out(data, small)
     lower = sorted({f"{f.area_name} ({labels[f.indicator]})" for f in findings if not f.concern})
     if lower:
         blocks.append(Paragraph(data.tr("report.lower_findings", list=", ".join(lower))))
-    blocks += decision_blocks(data)
+    blocks += decision_blocks(data, set(small["area_code"]))
     unpublished, absent = missing_key_indicators(data, inds)
     for key, missing in (("report.missing_unpublished", unpublished), ("report.missing_absent", absent)):
         if missing:

@@ -9,7 +9,7 @@ METHODS = ("aggregation", "sentinels", "rounding", "coverage", "districts", "ind
 
 
 def methods(data: ReportData) -> Section:
-    items = [data.tr(f"report.method_{k}") for k in METHODS]
+    items = [data.tr(f"report.method_{k}") for k in METHODS if k != "districts" or data.districts is not None]
     if data.districts is None:
         items.append(data.tr("report.method_no_districts"))
     for key, params in data.profile.notes:

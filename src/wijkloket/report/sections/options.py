@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from wijkloket.i18n import assumption_label, fmt_plain
 from wijkloket.report.blocks import (
     Block,
     BulletList,
@@ -51,7 +52,7 @@ def _value_text(data: ReportData, value: float, unit: str) -> str:
 def _cell(data: ReportData, r: Any) -> Cell:
     """A figure with its interval under it, or n.v.t. with the reason under it."""
     if not bool(r["applies"]):
-        return Cell(data.tr("plan.not_applicable"), note=str(r["reason"]))
+        return Cell(not_applicable=True, note=str(r["reason"]))
     value, low, high = float(r["value"]), float(r["low"]), float(r["high"])
     note = "" if low == high == value else data.tr("plan.interval", low=_value_text(data, low, r["unit"]),
                                                      high=_value_text(data, high, r["unit"]))
@@ -96,18 +97,19 @@ def _definitions(data: ReportData, opts: OptionsLike) -> list[str | Term]:
 
 
 def _tornado(data: ReportData, opts: OptionsDetail, synthetic: bool) -> list[Block]:
-    from wijkloket.report.charts import tornado_png
+    from wijkloket.report.charts import tornado
+    from wijkloket.report.maps import svg
 
-    stamp = data.tr("report.synthetic_short").upper() if synthetic else ""
     blocks: list[Block] = []
     for _, bars in opts.tornado.groupby("option", sort=False):
         label = str(bars["label"].iloc[0])
         base = float(bars["base"].iloc[0])
-        names = [f"{str(a).split('.')[-1]} ({lo:g}–{hi:g})" for a, lo, hi in
-                 zip(bars["assumption"], bars["input_low"], bars["input_high"], strict=True)]
-        png = tornado_png(bars.assign(label=names), base, data.tr("plan.tornado_axis"), data.tr("plan.tornado_low"),
-                          data.tr("plan.tornado_high"), data.lang, stamp)
-        blocks.append(Figure(png, data.tr("plan.tornado_alt", label=label),
+        names = [f"{assumption_label(str(a).split('.')[-1], data.lang)[0]} ({fmt_plain(lo, data.lang)}–"
+                 f"{fmt_plain(hi, data.lang)})"
+                 for a, lo, hi in zip(bars["assumption"], bars["input_low"], bars["input_high"], strict=True)]
+        image = svg(tornado(bars.assign(label=names), base, data.tr("plan.tornado_axis"), data.tr("plan.tornado_low"),
+                            data.tr("plan.tornado_high"), data.lang, synthetic=synthetic))
+        blocks.append(Figure(image, data.tr("plan.tornado_alt", label=label),
                              data.tr("plan.tornado_caption", label=label, base=data.num(base)), synthetic=synthetic))
     return blocks
 

@@ -49,9 +49,9 @@ def district_table(data: ReportData) -> Section | None:
         cells = [Cell(str(grp["area_name"].iloc[0]))]
         cells += [_cell(by.loc[i.id], i, level == "gemeente") if i.id in by.index else Cell() for i in inds]
         body.append(Row(tuple(cells), emphasis=level == "gemeente"))
-    columns = (Column("area", data.tr("report.district"), "text"), *(indicator_column(i, data.lang) for i in inds))
-    return Section("stadsdelen", data.tr("report.table_title"), (
-        Paragraph(data.tr("report.table_intro")),
+    columns = (Column("area", data.area_word(capital=True), "text"), *(indicator_column(i, data.lang) for i in inds))
+    return Section("stadsdelen", data.tr("report.table_title", areas=data.area_word(plural=True, capital=True)), (
+        Paragraph(data.tr("report.table_intro", area=data.area_word())),
         Table(columns, tuple(body)),
         Paragraph(data.tr("report.legend"), style="legend", swatches=SWATCHES),
     ))
@@ -62,23 +62,8 @@ def _map_level(table: pd.DataFrame, geometry: Any) -> str:
     return finest_level(set(table["level"]) & set(geometry["level"]))
 
 
-def _outline(data: ReportData, areas: Any, level: str) -> tuple[Any, pd.Series | None]:
-    """The districts' outlines (dissolved from `areas`) and their names, when there is a district file."""
-    import geopandas as gpd
-
-    dist = data.districts
-    if dist is None:
-        return None, None
-    key = areas["area_code"] if level == "wijk" or dist["area_code"].str.startswith("BU").any() else \
-        areas["area_code"].str.slice(0, 8).str.replace("BU", "WK", n=1)
-    d = areas.assign(dc=key.map(dist.set_index("area_code")["district_code"]))
-    outline = gpd.GeoDataFrame(d[["dc", "geometry"]], geometry="geometry").dissolve(by="dc").reset_index().rename(
-        columns={"dc": "area_code"})
-    return outline, dist.drop_duplicates("district_code").set_index("district_code")["district"]
-
-
 def maps(data: ReportData) -> Section | None:
-    from wijkloket.report.maps import choropleth_png
+    from wijkloket.report.maps import choropleth, map_outlines, quantity_of_unit, svg
 
     geo = data.geometry
     if geo is None or len(geo) == 0:
@@ -89,18 +74,20 @@ def maps(data: ReportData) -> Section | None:
     areas = areas[areas["area_code"].isin(set(t.loc[t["level"] == level, "area_code"]))]
     if areas.empty:
         return None
-    outline, labels = _outline(data, areas, level)
+    outline = map_outlines(data)
     figures = []
     for ind in data.indicators_with_data(key_only=True):
         series = t[(t["level"] == level) & (t["indicator"] == ind.id)].set_index("area_code")["value"]
         if series.notna().sum() == 0:
             continue
         label = ind.label(data.lang)
-        png = choropleth_png(areas, series, label, unit_label(ind.unit, data.lang), data.lang, decimals_for(ind.unit),
-                             outline=outline, labels=labels, cmap="YlOrRd" if ind.concern == "high" else "YlGnBu",
-                             footnote=data.tr("report.map_source", year=data.year))
-        caption = data.tr("report.map_caption", indicator=label, level=data.tr("level." + level))
-        figures.append(Figure(png, label, caption))
+        image = svg(choropleth(areas, series, label, unit_label(ind.unit, data.lang), data.lang,
+                               decimals_for(ind.unit), quantity_of_unit(ind.unit), outline=outline,
+                               cmap="YlOrRd" if ind.concern == "high" else "YlGnBu",
+                               footnote=data.tr("report.map_source", year=data.year)))
+        caption = data.tr("report.map_caption" if data.districts is not None else "report.map_caption_plain",
+                          indicator=label, level=data.tr("level." + level))
+        figures.append(Figure(image, label, caption, synthetic=False))
     if not figures:
         return None
     return Section("kaarten", data.tr("report.maps_title"), tuple(figures))

@@ -33,7 +33,6 @@ FUNNEL_PANELS = (("visit", "passport"), ("visit", "id_card"), ("visit", "driving
 """The panels of the funnel plot: each kind's products and total (collection visits follow the documents)."""
 MAP_PRODUCTS = (("visit", "top"), ("issuance", "all"))
 COLLECTIONS = ("collect_document", "collect_licence")
-CENTRED_CMAP = "wijkloket_underuse_centred"
 
 
 class UnderuseLike(Protocol):
@@ -79,63 +78,12 @@ def funnel_level(res: UnderuseLike) -> str:
 # --- the funnel plot ---------------------------------------------------------------------------------------
 
 
-def funnel_png(points: pd.DataFrame, curves: pd.DataFrame, panels: list[tuple[str, str]], labels: dict[str, str],
-               texts: dict[str, str], lang: str, stamp: str = "") -> bytes:
-    """Small multiples, one per (kind, product) of `panels`: each area's index against its expected count
-    (log scale), the 95% and 99.8% control limits of `curves` (columns expected, low_95, high_95, low_998,
-    high_998), flagged areas in red with their names. `labels`: panel titles by "kind/product"; `texts`:
-    x, y, limits_95, limits_998, flagged. `stamp` is printed in the corner (synthetic)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+def funnel_figure(res: UnderuseLike, lang: str, tr: Any, level: str, year: int | None = None,
+                  panels: list[tuple[str, str]] | None = None) -> Any:
+    """The funnel plot of `res` at `level` for the whole log (or `year`), in the language of `tr`, as a
+    matplotlib figure (`report.maps.svg` or `png` turns it into an image)."""
+    from wijkloket.report.charts import funnel
 
-    from wijkloket.i18n import fmt_number
-    from wijkloket.report.maps import STAMP_COLOUR, fig_png
-
-    ncols = min(5, len(panels))
-    nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols + 0.6, 2.5 * nrows + 0.6), dpi=110, squeeze=False)
-    for ax in axes.flat[len(panels):]:
-        ax.set_visible(False)
-    for ax, (kind, product) in zip(axes.flat, panels, strict=False):
-        sel = points[(points["kind"] == kind) & (points["product"] == product) & points["ratio"].notna()]
-        ax.axhline(100, color="#555555", linewidth=0.8)
-        if len(sel):
-            span = curves[(curves["expected"] >= sel["expected"].min() / 1.5)
-                          & (curves["expected"] <= sel["expected"].max() * 1.5)]
-            for lo, hi, style, key in (("low_95", "high_95", "--", "limits_95"), ("low_998", "high_998", ":",
-                                                                                  "limits_998")):
-                ax.plot(span["expected"], span[lo], style, color="#2166ac", linewidth=0.9, label=texts[key])
-                ax.plot(span["expected"], span[hi], style, color="#2166ac", linewidth=0.9)
-            flagged = sel["flag"].astype(bool)
-            ax.scatter(sel.loc[~flagged, "expected"], sel.loc[~flagged, "ratio"], s=14, color="#444444", zorder=3)
-            ax.scatter(sel.loc[flagged, "expected"], sel.loc[flagged, "ratio"], s=22, color="#b2182b", zorder=4,
-                       label=texts["flagged"])
-            for _, r in sel[flagged].iterrows():
-                ax.annotate(str(r["area_name"]), (r["expected"], r["ratio"]), fontsize=6, xytext=(3, -3),
-                            textcoords="offset points", color="#b2182b")
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=5))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_number(x, lang)))
-            ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(labels[f"{kind}/{product}"], fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.spines[["top", "right"]].set_visible(False)
-    fig.supxlabel(texts["x"], fontsize=8)
-    fig.supylabel(texts["y"], fontsize=8)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    legend: dict[str, Any] = {}
-    for ax in axes.flat:
-        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
-            legend.setdefault(name, handle)
-    fig.legend(list(legend.values()), list(legend), fontsize=7, frameon=False, loc="lower right", ncol=3)
-    if stamp:
-        fig.text(0.01, 0.01, stamp, fontsize=8, color=STAMP_COLOUR)
-    return fig_png(fig)
-
-
-def funnel_figure_png(res: UnderuseLike, lang: str, tr: Any, level: str, year: int | None = None,
-                      panels: list[tuple[str, str]] | None = None) -> bytes:
-    """The funnel plot of `res` at `level` for the whole log (or `year`), in the language of `tr`."""
     t = res.table
     sel = t[t["level"] == level]
     sel = sel[sel["year"] == year] if year is not None else whole_log(sel)
@@ -144,32 +92,22 @@ def funnel_figure_png(res: UnderuseLike, lang: str, tr: Any, level: str, year: i
     labels = {f"{k}/{p}": product_label(tr, k, p) for k, p in chosen}
     texts = {"x": tr("underuse.funnel_x"), "y": tr("underuse.funnel_y"), "limits_95": tr("underuse.limits_95"),
              "limits_998": tr("underuse.limits_998"), "flagged": tr("underuse.flagged")}
-    return funnel_png(sel, res.funnel, chosen, labels, texts, lang,
-                      tr("report.synthetic_short").upper() if res.synthetic else "")
+    return funnel(sel, res.funnel, chosen, labels, texts, lang, synthetic=res.synthetic)
+
+
+def funnel_figure_png(res: UnderuseLike, lang: str, tr: Any, level: str, year: int | None = None,
+                      panels: list[tuple[str, str]] | None = None) -> bytes:
+    """`funnel_figure` as PNG bytes at twice the screen density (the command line's `--funnel FILE.png`)."""
+    from wijkloket.report.maps import png
+
+    return png(funnel_figure(res, lang, tr, level, year, panels)).data
 
 
 # --- the map ----------------------------------------------------------------------------------------------------
 
 
-def _centred_cmap(values: pd.Series, centre: float = 100.0) -> str:
-    """A diverging colour map (red below `centre`, blue above) stretched so that `centre` is its neutral
-    middle over the range of `values`; registered under one name, as `choropleth_png` takes a name."""
-    import matplotlib
-    import numpy as np
-    from matplotlib.colors import ListedColormap
-
-    lo, hi = float(values.min()), float(values.max())
-    half = max(centre - lo, hi - centre, 1e-9)
-    grid = np.linspace(lo, hi, 256) if hi > lo else np.full(256, lo)
-    base = matplotlib.colormaps["RdBu"]
-    if CENTRED_CMAP in matplotlib.colormaps:
-        matplotlib.colormaps.unregister(CENTRED_CMAP)
-    matplotlib.colormaps.register(ListedColormap(base(0.5 + (grid - centre) / (2 * half))), name=CENTRED_CMAP)
-    return CENTRED_CMAP
-
-
 def _map(data: ReportData, res: UnderuseLike, kind: str, product: str, level: str) -> Figure | None:
-    from wijkloket.report.maps import choropleth_png
+    from wijkloket.report.maps import choropleth, map_outlines, svg
 
     if data.geometry is None:
         return None
@@ -181,11 +119,10 @@ def _map(data: ReportData, res: UnderuseLike, kind: str, product: str, level: st
     first, last = min(res.years), max(res.years)
     title = data.tr("underuse.map_title", what=product_label(data.tr, kind, product), level=data.tr("level." + level),
                     first=first, last=last)
-    stamp = data.tr("report.synthetic_short").upper() if res.synthetic else ""
-    footnote = (stamp + " · " if stamp else "") + data.tr("report.map_suppressed")
-    png = choropleth_png(areas, sel, title, data.tr("underuse.map_unit"), data.lang, 0,
-                         cmap=_centred_cmap(sel.dropna()), footnote=footnote)
-    return Figure(png, title, title, synthetic=res.synthetic)
+    image = svg(choropleth(areas, sel, title, data.tr("underuse.map_unit"), data.lang, 0, "index",
+                           outline=map_outlines(data), cmap="RdBu", footnote=data.tr("report.map_suppressed"),
+                           synthetic=res.synthetic))
+    return Figure(image, title, title, synthetic=res.synthetic)
 
 
 # --- the table of flagged areas ----------------------------------------------------------------------------------
@@ -257,6 +194,8 @@ def caveats(tr: Any, num: Any, res: UnderuseLike) -> list[str]:
 
 
 def underuse_section(data: ReportData) -> Section | None:
+    from wijkloket.report.maps import svg
+
     res: UnderuseLike | None = data.underuse
     if res is None or res.table.empty:
         return None
@@ -273,7 +212,7 @@ def underuse_section(data: ReportData) -> Section | None:
         blocks.append(Paragraph(data.tr("underuse.none_flagged"), synthetic=res.synthetic))
     else:
         blocks += [table, Paragraph(data.tr("underuse.legend", n=res.threshold), style="legend")]
-    funnel = funnel_figure_png(res, data.lang, data.tr, level)
+    funnel = svg(funnel_figure(res, data.lang, data.tr, level))
     caption = data.tr("underuse.funnel_title", level=data.tr("level." + level), first=first, last=last)
     blocks.append(Figure(funnel, caption, caption, synthetic=res.synthetic, wide=True))
     blocks += [m for kind, product in MAP_PRODUCTS if kind in res.kinds
