@@ -295,3 +295,18 @@ def test_geopackage_has_no_duplicate_layer(hm_ws: Path, desk_ws: Path, cli: Call
     layers = [str(name) for name, _ in pyogrio.list_layers(tmp_path / "h.gpkg")]
     assert sorted(layers) == ["district", "gemeente", "wijk"]
     assert len(pyogrio.read_dataframe(tmp_path / "h.gpkg", layer="district", read_geometry=False)) == 5
+
+
+def test_forecast_table_names_the_level_shown() -> None:
+    """Without a district file the forecast rows are wijken, and the header says so (not "Stadsdeel")."""
+    from types import SimpleNamespace
+
+    from wijkloket.report.sections.forecast import _year_table
+
+    frame = pd.DataFrame({"level": ["wijk", "gemeente"], "area_code": ["WK039401", "GM0394"],
+                          "area_name": ["Hoofddorp", "Haarlemmermeer"], "period": ["2026", "2026"],
+                          "months": [12, 12], "applications": [10.0, 30.0]})
+    res = SimpleNamespace(by_period=lambda *_: frame, synthetic=True)
+    table = _year_table(res, "nl", "applications", "count", 0, "Wijk")
+    assert table.columns[0].label == "Wijk"
+    assert [r.cells[0].value for r in table.rows] == ["Hoofddorp", "Haarlemmermeer"] and table.rows[-1].emphasis

@@ -12,7 +12,7 @@ import pytest
 
 from wijkloket.errors import WijkloketError
 from wijkloket.i18n import fmt_number
-from wijkloket.report.blocks import Figure, Table
+from wijkloket.report.blocks import Figure, Heading, Table
 from wijkloket.report.sections.forecast import demand
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.forecast import COLUMNS, ForecastResult, forecast, run_backtest
@@ -106,7 +106,9 @@ def test_levels_and_periods(result: ForecastResult) -> None:
 
 def test_report_section_dutch_and_english(result: ForecastResult) -> None:
     for lang, title in (("nl", "Vraag de komende jaren"), ("en", "Demand in the coming years")):
-        data = SimpleNamespace(forecast=result, lang=lang, num=lambda v, d=0, lang=lang: fmt_number(v, lang, d))
+        word = {"nl": "stadsdeel", "en": "district"}[lang]
+        data = SimpleNamespace(forecast=result, lang=lang, num=lambda v, d=0, lang=lang: fmt_number(v, lang, d),
+                               area_word=lambda capital=False, word=word: word.capitalize() if capital else word)
         section = demand(data)
         assert section is not None and section.title == title and section.synthetic
         figures = section.of_kind(Figure)
@@ -114,6 +116,7 @@ def test_report_section_dutch_and_english(result: ForecastResult) -> None:
         tables = section.of_kind(Table)
         assert len(tables) == 2 and len(tables[0].rows) == 6  # five districts and the city
         assert tables[0].rows[-1].emphasis
+        assert tables[0].columns[0].label == word.capitalize() and word in section.of_kind(Heading)[-2].text
     assert demand(SimpleNamespace(forecast=None, lang="nl", num=str)) is None
 
 

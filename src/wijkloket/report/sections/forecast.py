@@ -35,12 +35,13 @@ def _period_label(data_lang: str, period: str, months: int) -> str:
     return period if months >= 12 else t("forecast.partial_year", data_lang, year=period)
 
 
-def _year_table(res: Any, lang: str, value: str, kind: ColumnKind, decimals: int) -> Table:
-    """Per district and for the city (last, emphasised), per year: `value` of `by_period`."""
+def _year_table(res: Any, lang: str, value: str, kind: ColumnKind, decimals: int, area: str) -> Table:
+    """Per district (or wijk without a district file; `area` is its column header) and for the city
+    (last, emphasised), per year: `value` of `by_period`."""
     frame = res.by_period("district", "year")
     months = frame.drop_duplicates("period").set_index("period")["months"]
     periods = list(months.index)
-    columns = (Column("area", t("report.district", lang), "text"),
+    columns = (Column("area", area, "text"),
                *(Column(p, _period_label(lang, p, int(months[p])), kind, decimals=decimals) for p in periods))
     rows, city = [], None
     for (level, _code), grp in frame.groupby(["level", "area_code"], sort=False):
@@ -101,11 +102,11 @@ def demand(data: Any) -> Section | None:
         if res.synthetic else []
     blocks += [_intro(res, lang, data.num), _chart(res, lang),
                Heading(t("forecast.report_hours_heading", lang, minutes=data.num(res.minutes))),
-               _year_table(res, lang, "hours_per_week", "number", 1),
+               _year_table(res, lang, "hours_per_week", "number", 1, data.area_word(capital=True)),
                Paragraph(t("forecast.report_hours_legend" if res.minutes_assumed else "forecast.report_hours_given",
                            lang, minutes=data.num(res.minutes)), style="legend"),
-               Heading(t("forecast.report_applications_heading", lang)),
-               _year_table(res, lang, "applications", "count", 0),
+               Heading(t("forecast.report_applications_heading", lang, area=data.area_word())),
+               _year_table(res, lang, "applications", "count", 0, data.area_word(capital=True)),
                Heading(t("forecast.report_model_heading", lang)), _estimates(res, lang, data.num)]
     blocks += [Note(text, synthetic=res.synthetic) for text in res.note_texts(lang)]
     return Section("vraag", t("forecast.report_title", lang), tuple(blocks), synthetic=res.synthetic)

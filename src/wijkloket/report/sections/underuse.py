@@ -160,8 +160,9 @@ def flagged_table(data: ReportData, res: UnderuseLike) -> Table | None:
         return None
     first = min(res.years)
     period = data.tr("underuse.col_period", first=first, last=last)
+    with_district = data.districts is not None  # without a district file the column would stay empty
     columns = (Column("area", data.tr("underuse.col_area"), "text"),
-               Column("district", data.tr("report.district"), "text"),
+               *((Column("district", data.tr("report.district"), "text"),) if with_district else ()),
                Column("product", data.tr("underuse.col_product"), "text"),
                Column("ratio_all", data.tr("underuse.col_ratio"), "number", decimals=0, group=period),
                Column("ci_all", data.tr("underuse.col_interval"), "text", group=period),
@@ -174,7 +175,8 @@ def flagged_table(data: ReportData, res: UnderuseLike) -> Table | None:
         ref = w if w is not None else y
         assert ref is not None
         district = "" if key[0] == "district" or pd.isna(ref["district"]) else str(ref["district"])
-        rows.append(Row((Cell(str(ref["area_name"])), Cell(district), Cell(product_label(data.tr, key[2], key[3])),
+        rows.append(Row((Cell(str(ref["area_name"])), *((Cell(district),) if with_district else ()),
+                         Cell(product_label(data.tr, key[2], key[3])),
                          _ratio(w), _interval(data, w), _ratio(y), _interval(data, y))))
     return Table(columns, tuple(rows), synthetic=res.synthetic)
 
