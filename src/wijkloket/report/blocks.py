@@ -11,7 +11,7 @@ so exactly where it applies: a CBS table or map never is, a table of a simulated
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 ParagraphStyle = Literal["normal", "caveat", "legend", "synthetic_notice"]
 """normal text; a caveat (what the figures cannot tell); a legend (how to read a table or figure); the
@@ -103,6 +103,16 @@ class Cell:
 class Row:
     cells: tuple[Cell, ...]
     emphasis: bool = False  # the city total
+
+
+def indexed_cell(by: Any, key: object) -> Cell:
+    """The cell of row `key` of a table indexed by key with `value` and `suppressed` columns (a pandas
+    frame): missing when the key is absent, suppressed as such, otherwise the value as a float."""
+    if key not in by.index:
+        return Cell()
+    if bool(by.loc[key, "suppressed"]):
+        return Cell(suppressed=True)
+    return Cell(float(by.loc[key, "value"]))
 
 
 def total_last(rows: list[Row]) -> tuple[Row, ...]:

@@ -36,6 +36,7 @@ from wijkloket.report.blocks import (
     Table,
     Term,
     Tone,
+    indexed_cell,
 )
 from wijkloket.report.context import ReportData
 from wijkloket.report.formatting import DEFAULT_DECIMALS, cell_text
@@ -268,15 +269,7 @@ def trend_table(res: Any, lang: str) -> Table:
     rows = []
     for year, grp in city.groupby("year", sort=True):
         by = grp.set_index("product")
-        cells = [Cell(int(year))]
-        for p in products:
-            if p not in by.index:
-                cells.append(Cell())
-            elif bool(by.loc[p, "suppressed"]):
-                cells.append(Cell(suppressed=True))
-            else:
-                cells.append(Cell(float(by.loc[p, "value"])))
-        rows.append(Row(tuple(cells)))
+        rows.append(Row((Cell(int(year)), *(indexed_cell(by, p) for p in products))))
     return Table(columns, tuple(rows), synthetic=bool(res.synthetic))
 
 

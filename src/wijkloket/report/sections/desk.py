@@ -16,6 +16,7 @@ from wijkloket.report.blocks import (
     Row,
     Section,
     Table,
+    indexed_cell,
     total_last,
 )
 from wijkloket.report.context import DeskLike, ReportData
@@ -50,14 +51,7 @@ def desk_table(data: ReportData, res: DeskLike, year: int) -> Table:
     rows = []
     for (level, _code), grp in sel.groupby(["level", "area_code"], sort=False):
         by = grp.set_index("indicator")
-        cells = [Cell(str(grp["area_name"].iloc[0]))]
-        for i in indicators:
-            if i not in by.index:
-                cells.append(Cell())
-            elif bool(by.loc[i, "suppressed"]):
-                cells.append(Cell(suppressed=True))
-            else:
-                cells.append(Cell(float(by.loc[i, "value"])))
+        cells = [Cell(str(grp["area_name"].iloc[0])), *(indexed_cell(by, i) for i in indicators)]
         rows.append(Row(tuple(cells), emphasis=level == "gemeente"))
     return Table(columns, total_last(rows), synthetic=res.synthetic)
 
