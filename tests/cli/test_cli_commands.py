@@ -22,7 +22,7 @@ README = Path(__file__).parents[2] / "README.md"
 LEAVES = {
     "init", "sources", "report", "demo", "add cbs", "add districts", "add postcodes", "add visits",
     "add issuances", "add points", "add network", "profile", "usage", "issuances", "access", "plan options",
-    "plan locate", "plan pmedian", "simulate", "underuse", "forecast",
+    "plan locate", "plan pmedian", "simulate", "underuse", "forecast", "survey new", "survey check", "survey design",
 }
 HELP_LINE = {"nl": "Toon deze hulp en stop.", "en": "Show this help and exit."}
 

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from wijkloket.cli import add, analyse, forecast, plan, simulate, underuse, workspace
+from wijkloket.cli import add, analyse, forecast, plan, simulate, survey, underuse, workspace
 from wijkloket.cli.errors import exit_codes
 from wijkloket.cli.helps import LocalisedGroup, lang_callback
 
@@ -25,6 +25,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app)
 app.add_typer(underuse.app)
 app.add_typer(forecast.app)
+app.add_typer(survey.app, name="survey")
 
 
 def main() -> None:

@@ -618,3 +618,29 @@ def write_locate_xlsx(out: Any, path: Path, lang: str, unit: str) -> None:
     from wijkloket.report.workbook import write_book
 
     write_book(path, locate_sheets(out, lang), locate_notes(out, lang, unit), lang)
+
+
+def design_sheets(res: Any, lang: str) -> list[Any]:
+    """The survey's sample design (`usecases.survey_design.DesignResult`) as one sheet, the total last."""
+    from wijkloket.report.blocks import Cell, Column, Row, Table
+    from wijkloket.report.workbook import Sheet
+
+    labels = {"population": _tr("survey.design.population", lang), "net_sample": _tr("survey.design.net_sample", lang),
+              "gross_sample": _tr("survey.design.gross_sample", lang)}
+    keys = tuple(labels)
+    columns = (Column("stratum", _tr("survey.design.stratum", lang), "text"),
+               *(Column(k, labels[k], "count") for k in keys),
+               Column("moe_achieved", _tr("survey.design.moe", lang), "number", decimals=1))
+    rows = [Row((Cell(str(r.stratum)), *(Cell(float(getattr(r, k))) for k in keys), Cell(float(r.moe_achieved))))
+            for r in res.table.itertuples()]
+    rows.append(Row((Cell(_tr("survey.design.total", lang)), *(Cell(float(res.table[k].sum())) for k in keys), Cell()),
+                    emphasis=True))
+    title = _tr("survey.design.title", lang, level=_tr("level." + res.level, lang), year=res.year)
+    return [Sheet(title, Table(columns, tuple(rows)))]
+
+
+def write_design_xlsx(res: Any, path: Path, lang: str) -> None:
+    from wijkloket.report.workbook import write_book
+
+    notes = [(_tr("export.source", lang), _tr("survey.design.source", lang, year=res.year))]
+    write_book(path, design_sheets(res, lang), notes, lang)
