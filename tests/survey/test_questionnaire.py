@@ -155,3 +155,13 @@ def test_cli_check_bad_file_exits_2_without_traceback(cli: Cli, tmp_path: Path) 
     assert code == 2 and "TOML" in err and "Traceback" not in err
     code, _out, err = cli("survey", "check", tmp_path / "missing.toml")
     assert code == 2 and "Traceback" not in err
+
+
+def test_each_mistake_is_a_line_of_its_own() -> None:
+    """Problems that are lines of their own are not also joined by commas (no trailing ', ')."""
+    from wijkloket.i18n import _param_text
+
+    items = [{"_key": "survey.problem.missing", "question": "q1", "field": "text"},
+             {"_key": "survey.problem.missing", "question": "q2", "field": "type"}]
+    assert _param_text(items, "nl") == ("\n  - vraag 'q1', veld 'text': ontbreekt"
+                                        "\n  - vraag 'q2', veld 'type': ontbreekt")

@@ -85,7 +85,9 @@ def _param_text(value: Any, lang: str) -> Any:
         if not value:
             return "-"
         if all("_key" in v for v in value):  # e.g. codes with their row numbers
-            return ", ".join(t(v["_key"], lang, **{k: x for k, x in v.items() if k != "_key"}) for v in value)
+            texts = [t(v["_key"], lang, **{k: x for k, x in v.items() if k != "_key"}) for v in value]
+            # items written as lines of their own (starting with a line break) need no separator
+            return "".join(texts) if all(x.startswith("\n") for x in texts) else ", ".join(texts)
         items = []
         for v in value:
             reason = f"reason.{v.get('reason')}"
