@@ -103,8 +103,9 @@ def write_csv(frame: pd.DataFrame, output: Path | None, lang: str) -> None:
 
 
 def write_output(format: str, output: Path | None, lang: str, *, n: int, csv: Callable[[], pd.DataFrame],
-                 xlsx: Callable[[Path], object], gpkg: Callable[[Path], list[str]]) -> bool:
-    """Write a result as csv, xlsx (`n` rows) or gpkg and say so; False for `table`, which the caller prints."""
+                 xlsx: Callable[[Path], object], gpkg: Callable[[Path], list[str]] | None = None) -> bool:
+    """Write a result as csv, xlsx (`n` rows) or gpkg and say so; False for `table`, which the caller prints.
+    `gpkg` None: the command has no geometry (its `check_format` leaves gpkg out)."""
     if format == "table":
         return False
     if format == "csv":
@@ -114,6 +115,6 @@ def write_output(format: str, output: Path | None, lang: str, *, n: int, csv: Ca
     if format == "xlsx":
         xlsx(path)
         say("cli.written", lang, file=str(path), n=n)
-    else:
+    elif gpkg is not None:
         say("cli.written_layers", lang, file=str(path), layers=", ".join(gpkg(path)))
     return True

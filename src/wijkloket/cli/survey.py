@@ -13,11 +13,10 @@ from wijkloket.cli.common import (
     OutOpt,
     WorkspaceOpt,
     check_format,
-    need_output,
     registry,
     resolve_lang,
     say,
-    write_csv,
+    write_output,
 )
 from wijkloket.cli.helps import lang_callback
 from wijkloket.cli.render import Cell, Column, TableView, print_table
@@ -87,17 +86,11 @@ def survey_design(
     extra = _oversample(oversample or [])
     with open_workspace(workspace) as ws:
         res = sample_design(Analysis(ws, registry()), by, moe, response, deff, allocation, total, extra)
-    if format == "csv":
-        write_csv(res.table, output, language)
-        return
-    if format == "xlsx":
-        from wijkloket.report import exports
+    from wijkloket.report import exports
 
-        path = need_output(format, output)
-        exports.write_design_xlsx(res, path, language)
-        say("cli.written", language, file=str(path), n=len(res.table) + 1)
-        return
-    _print_design(res, language, moe, response, deff)
+    if not write_output(format, output, language, n=len(res.table) + 1, csv=lambda: res.table,
+                        xlsx=lambda path: exports.write_design_xlsx(res, path, language)):
+        _print_design(res, language, moe, response, deff)
 
 
 def _print_design(res: DesignResult, lang: str, moe: float, response: float, deff: float) -> None:
