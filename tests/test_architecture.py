@@ -56,8 +56,9 @@ def test_sql_and_duckdb_only_in_the_store() -> None:
         if name.startswith("wijkloket.store"):
             continue
         tree = ast.parse(p.read_text("utf-8"))
-        if any(m == "duckdb" or m.startswith("duckdb.") for m in _imports(tree, {}, False)):
-            offenders.append(f"{name} imports duckdb")
+        for engine in ("duckdb", "sqlalchemy"):
+            if any(m == engine or m.startswith(engine + ".") for m in _imports(tree, {}, False)):
+                offenders.append(f"{name} imports {engine}")
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "con":
                 offenders.append(f"{name}:{node.lineno} uses .con")

@@ -23,6 +23,7 @@ LEAVES = {
     "init", "sources", "report", "demo", "add cbs", "add districts", "add postcodes", "add visits",
     "add issuances", "add points", "add network", "profile", "usage", "issuances", "access", "plan options",
     "plan locate", "plan pmedian", "simulate", "underuse", "forecast", "survey new", "survey check", "survey design",
+    "survey draw", "survey enter", "survey close", "survey monitor", "survey weight", "survey results",
 }
 HELP_LINE = {"nl": "Toon deze hulp en stop.", "en": "Show this help and exit."}
 

@@ -18,10 +18,13 @@ from wijkloket.plan.scenarios import DISTRIBUTIONS, FIELDS, GLOBALS
 from wijkloket.report.exports import UNIT_KEYS
 from wijkloket.report.sections.methods import METHODS
 from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_STATUSES
+from wijkloket.sources.frame import REJECT_REASONS as FRAME_REJECT_REASONS
 from wijkloket.sources.logs import REJECT_REASONS, synonyms
 from wijkloket.sources.points import KINDS, SKIP_REASONS
 from wijkloket.store.postcode_import import REJECT_REASONS as POSTCODE_REJECT_REASONS
 from wijkloket.store.workspace import ADD_STATUSES
+from wijkloket.usecases.survey_entry import ENTRY_MODES
+from wijkloket.usecases.survey_entry import REJECT_REASONS as ENTRY_REJECT_REASONS
 
 SRC = Path(__file__).parents[2] / "src" / "wijkloket"
 DESK_KINDS = tuple(TOTAL)  # visit, issuance
@@ -57,6 +60,7 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "plan.na.*": REASONS,
     "product.*": (*VISIT_PRODUCTS, *ISSUED_PRODUCTS, *synonyms()["meta"]["canonical_products"]),
     "reason.*": (*REJECT_REASONS, *AREA_REJECT_REASONS, *POSTCODE_REJECT_REASONS, *SKIP_REASONS),
+    "reason.frame_*": FRAME_REJECT_REASONS,
     "report.*_intro": DESK_KINDS,
     "report.*_title": DESK_KINDS,
     "report.axis_*": ("visits", "issuances"),
@@ -66,6 +70,8 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "workbook.*": ("notes_sheet", "section", "text", "assumption", "assumption_value", "no_assumptions",
                    "suppressed", "flag", "missing", "synthetic", "figure"),
     "status.*": (*(s for s in VALUE_STATUSES if s != "ok"), "not_in_file"),
+    "survey.reject.*": ENTRY_REJECT_REASONS,
+    "survey.entry.accepted_*": ENTRY_MODES,
 }
 # Dynamic keys with a fallback when the key is absent, or checked elsewhere.
 GUARDED = {

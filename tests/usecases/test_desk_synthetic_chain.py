@@ -29,7 +29,12 @@ def test_synthetic_chain_is_labelled_everywhere(tmp_path: Path, data: Path, cli:
     assumptions = tomllib.loads((Path(__file__).parents[2] / "src/wijkloket/data/synthetic_assumptions.toml")
                                 .read_text("utf-8"))
     assert "  nationality.share = 0.05 (bron: " in out and assumptions["nationality"]["share"]["value"] == 0.05
-    assert all(f"  {section}.{name} = " in out for section, entries in assumptions.items() for name in entries)
+    assert all(f"  {section}.{name} = " in out for section, entries in assumptions.items() for name in entries
+               if section != "survey")
+    # the survey's assumptions (frame, response, answers) by their full names, [survey.answers.base] too
+    survey = assumptions["survey"]
+    names = [n for n in survey if n != "answers"] + [f"answers.{n}" for n in survey["answers"]]
+    assert len(names) > 6 and all(f"  survey.{name} = " in out for name in names)
     assert cli("init", ws, "--gemeente", "GM0060")[0] == 0
     assert cli("add", "cbs", kwb, "-w", ws)[0] == 0
     pcs = next(synth.glob("pc6hnr_*.csv"))

@@ -45,7 +45,7 @@ def simulate(
     say("cli.simulated", language, visits=fmt_number(res.n_visits, language),
         issuances=fmt_number(res.n_issuances, language), folder=str(output))
     for f in (res.visits_csv, res.visits_mapping, res.issuances_xlsx, res.issuances_mapping, res.postcodes_csv,
-              res.readme, points_file):
+              res.readme, points_file, *(out.frame or ())):
         if f is not None:
             say("cli.simulated_file", language, file=str(f))
     if res.planted_csv is not None:

@@ -20,6 +20,9 @@ from wijkloket.cli.common import (
 )
 from wijkloket.cli.helps import lang_callback
 from wijkloket.cli.render import Cell, Column, TableView, print_table
+from wijkloket.cli.survey_analysis import survey_monitor, survey_results, survey_weight
+from wijkloket.cli.survey_draw import survey_draw
+from wijkloket.cli.survey_fieldwork import survey_close, survey_enter
 from wijkloket.errors import WijkloketError
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.analysis import Analysis
@@ -29,6 +32,7 @@ from wijkloket.usecases.survey_design import DesignResult, sample_design
 DESIGN_FORMATS = ("table", "csv", "xlsx")
 
 app = typer.Typer(no_args_is_help=True, callback=lang_callback)
+app.command("draw")(survey_draw)
 
 
 @app.command("new")
@@ -109,3 +113,10 @@ def _print_design(res: DesignResult, lang: str, moe: float, response: float, def
     print_table(TableView(title, cols, rows, total_row=len(rows) - 1, lang=lang))
     say("survey.design.legend", lang, moe=fmt_number(moe, lang, 1), response=fmt_number(response, lang, 0),
         deff=fmt_number(deff, lang, 2), year=res.year)
+
+
+app.command("enter")(survey_enter)
+app.command("close")(survey_close)
+app.command("monitor")(survey_monitor)
+app.command("weight")(survey_weight)
+app.command("results")(survey_results)

@@ -142,4 +142,8 @@ def demo(folder: Annotated[Path, typer.Argument()] = Path("demo"), gemeente: Gem
     use = result.usage
     print_desk(use, use.table[use.table["level"].isin(["district", "gemeente"])], language, "district")
     say_locate(result.located, language)
+    if result.survey is not None:
+        s = result.survey
+        say("cli.demo_survey", language, name=s.name, invited=fmt_number(s.invited, language),
+            entered=fmt_number(s.entered, language), weighted=fmt_number(s.weighted, language), folder=str(folder))
     say("cli.report_done", language, file=str(result.report))

@@ -88,7 +88,8 @@ class Cell:
     """A value with what a reader needs beside it: its tone (index colouring), its index against the
     city (= 100), a flag (`*`: rests on less than 90% of its base), whether it is suppressed by
     disclosure control (shown as `x`, `value` is then None), whether the figure does not apply to the row
-    (shown as n.v.t. / n/a, `value` None; the reason goes in `note`), and a note shown under the value."""
+    (shown as n.v.t. / n/a, `value` None; the reason goes in `note`), whether it is muted (greyed: a survey
+    estimate that is not reliable; the reason goes in `note`), and a note shown under the value."""
 
     value: Value = None
     tone: Tone | None = None
@@ -96,6 +97,7 @@ class Cell:
     flag: bool = False
     suppressed: bool = False
     not_applicable: bool = False
+    muted: bool = False
     note: str = ""
 
 

@@ -206,3 +206,45 @@ def _funnel_panel(ax: Any, sel: pd.DataFrame, curves: pd.DataFrame, texts: dict[
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_number(x, lang)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     _label_flagged(ax, sel[flagged], 1.1)
+
+
+def intervals(estimates: pd.DataFrame, panels: list[tuple[str, str]], rows: list[str], xlabel: str, lang: str,
+              unreliable_label: str, synthetic: bool = False, width_mm: float = WIDE_MM) -> Any:
+    """Small multiples of estimates with their 95% interval: one panel per (answer, title) of `panels`, one
+    line per row name of `rows` (e.g. the districts, the city last), a dot at the estimate and a bar from
+    `ci_low` to `ci_high` (`estimates`: columns answer, row, estimate, ci_low, ci_high, reliable, in per
+    cent). Unreliable estimates are drawn grey and hollow; suppressed ones (estimate NaN) are left out.
+    Four panels a row, all on one scale from 0, the legend above."""
+    ncols = min(4, max(1, len(panels)))
+    nrows = max(1, math.ceil(len(panels) / ncols))
+    top = float(pd.concat([estimates["ci_high"], estimates["estimate"]]).max(skipna=True) or 0.0)
+    high = max(10.0, math.ceil((top + 2.5) / 10.0) * 10.0)
+    with style():
+        fig, axes = _figure(width_mm, (0.17 * len(rows) + 0.55) * nrows + 0.6, synthetic, lang, nrows=nrows,
+                            ncols=ncols, squeeze=False, sharey=True)
+        for ax in axes.flat[len(panels):]:
+            ax.set_visible(False)
+        y = list(range(len(rows)))[::-1]
+        where = dict(zip(rows, y, strict=True))
+        for ax, (answer, title) in zip(axes.flat, panels, strict=False):
+            sel = estimates[(estimates["answer"] == answer) & estimates["estimate"].notna()
+                            & estimates["row"].isin(rows)]
+            for ok, colour, face in ((True, "#1b6ca8", "#1b6ca8"), (False, "#9a9a9a", "white")):
+                part = sel[sel["reliable"].astype(bool) == ok]
+                ys = [where[r] for r in part["row"]]
+                ax.hlines(ys, part["ci_low"], part["ci_high"], color=colour, linewidth=1.6)
+                ax.scatter(part["estimate"], ys, s=22, color=colour, facecolors=face, zorder=3,
+                           label=None if ok else unreliable_label)
+            ax.set_title(wrap(title, 0.8 * inches(width_mm) / ncols), loc="left")
+            ax.set_xlim(0, high)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+            _numbers(ax.xaxis, lang)
+            ax.set_yticks(y, [wrap(r, 1.1) for r in rows])
+            ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+            ax.spines[["top", "right"]].set_visible(False)
+        fig.supxlabel(xlabel, fontsize=FONT_PT)
+        legend = {n: h for ax in axes.flat for h, n in zip(*ax.get_legend_handles_labels(), strict=True)}
+        if legend:
+            fig.legend(list(legend.values()), list(legend), loc="outside upper center", ncol=1, frameon=False,
+                       fontsize=FONT_PT, handlelength=1.2)
+    return fig

@@ -122,6 +122,7 @@ class ReportData:
     locate: LocateLike | None = None
     underuse: Any | None = None
     forecast: Any | None = None
+    survey: Any | None = None  # the needs survey (usecases.report.SurveyReport; report.sections.survey.SurveyLike)
     min_base: int = DEFAULT_MIN_BASE  # residents: smaller areas are left out of the key message's comparisons
 
     @property

@@ -82,8 +82,9 @@ def header_rows(table: Table) -> list[list[HeaderCell]]:
 
 
 def cell_class(cell: Cell, column: Column) -> str:
-    """CSS classes of a cell: its tone, and `text` for columns read as text (aligned left)."""
-    return " ".join(c for c in (cell.tone or "", "text" if column.kind in ("text", "code") else "") if c)
+    """CSS classes of a cell: its tone, `muted` (greyed), and `text` for columns read as text (aligned left)."""
+    return " ".join(c for c in (cell.tone or "", "muted" if cell.muted else "",
+                                "text" if column.kind in ("text", "code") else "") if c)
 
 
 @lru_cache(maxsize=1)

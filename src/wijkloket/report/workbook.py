@@ -97,6 +97,9 @@ def number_format(column: Column) -> str | None:
     return "#,##0" + fraction
 
 
+MUTED = "#5b6673"  # greyed cells (a survey estimate that is not reliable), as in the report
+
+
 class _Formats:
     """xlsxwriter formats, made once per combination (a workbook caps the number of formats)."""
 
@@ -160,7 +163,7 @@ def write_table(sheet: Worksheet, table: Table, title: str, lang: str, fmt: _For
         at = header + 1 + i
         for j, (cell, column) in enumerate(zip(r.cells, table.columns, strict=True)):
             bold = r.emphasis or (table.row_headers and j == 0)
-            style = fmt.get(formats[j], cell.tone, bold)
+            style = fmt.get(formats[j], cell.tone, bold, italic=cell.muted, colour=MUTED if cell.muted else None)
             value = cell.value
             if cell.suppressed or cell.not_applicable:
                 sheet.write_string(at, j, cell_text(cell, column, lang), fmt.get(None, cell.tone, bold))

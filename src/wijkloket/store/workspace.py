@@ -481,6 +481,11 @@ class Workspace:
             "ORDER BY area_code").df()
         return None if df.empty else df
 
+    def postcodes(self) -> pd.DataFrame:
+        """The postcode table: postcode, kind (pc6/pc4), area_code, share (empty when none was added)."""
+        return self.con.execute(
+            "SELECT postcode, kind, area_code, share FROM postcodes ORDER BY kind DESC, postcode, area_code").df()
+
     def geometry(self, year: int) -> Any:
         """GeoDataFrame of the year's areas (EPSG:28992), the nearest earlier year if none."""
         import geopandas as gpd

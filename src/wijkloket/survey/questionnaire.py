@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,3 +328,85 @@ def default_text() -> str:
 
 def default_questionnaire() -> Questionnaire:
     return parse_questionnaire(default_text(), DEFAULT_FILE)
+
+
+_SPLIT = re.compile(r"[^a-z0-9_]+")
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_SHOWN = 40  # characters of a bad value shown in a problem
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _clean_open(text: str) -> str:
+    """Control characters out (line breaks and tabs become spaces), runs of spaces as one."""
+    kept = "".join(" " if c in "\t\r\n" else c for c in text if c in "\t\r\n" or unicodedata.category(c) != "Cc")
+    return " ".join(kept.split())
+
+
+def _answer(q: Question, text: str) -> tuple[list[str], dict[str, Any] | None]:
+    """The clean values of one non-empty answer, or a problem."""
+    shown = _clean_open(text)[:_SHOWN]
+    if q.type in CHOICE_TYPES:
+        given = [c for c in dict.fromkeys(_SPLIT.split(text.lower())) if c]
+        unknown = [c for c in given if c not in q.codes()]
+        if unknown or not given:
+            return [], {"_key": "survey.answer.not_option", "value": shown, "known": ", ".join(q.codes())}
+        if q.type == "single" and len(given) > 1:
+            return [], {"_key": "survey.answer.one_only", "value": shown}
+        if q.max_choices is not None and len(given) > q.max_choices:
+            return [], {"_key": "survey.answer.too_many", "value": shown, "max": q.max_choices}
+        return given, None
+    if q.type == "open":
+        clean = _clean_open(text)
+        if q.max_length is not None and len(clean) > q.max_length:
+            # never echo open text: it may hold anything
+            return [], {"_key": "survey.answer.too_long", "value": "…", "length": len(clean), "max": q.max_length}
+        return ([clean] if clean else []), None
+    pattern = _WHOLE if q.type == "scale" else _NUMBER
+    compact = text.replace(" ", "")
+    if not pattern.match(compact):
+        key = "survey.answer.not_scale" if q.type == "scale" else "survey.answer.not_number"
+        return [], {"_key": key, "value": shown}
+    value = float(compact.replace(",", "."))
+    if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+        return [], {"_key": "survey.answer.out_of_range", "value": shown,
+                    "low": _number_text(q.min if q.min is not None else float("-inf")),
+                    "high": _number_text(q.max if q.max is not None else float("inf"))}
+    return [_number_text(value)], None
+
+
+def validate_answers(q: Questionnaire, raw: Mapping[str, str]) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
+    """Raw cell texts per question id -> the clean values per question (codes for single and multiple,
+    multiple split on anything but a-z, 0-9 and _; whole numbers for scale; numbers for number, "12,5"
+    accepted; open text without control characters), and the problems (catalogue items naming the question
+    and value). An empty cell is unanswered; an answer to a question the routing hides, or to an unknown
+    question, is a problem. A missing required answer is not a problem: see `missing_required`."""
+    known = {x.id for x in q.questions}
+    problems = [{"_key": "survey.answer.unknown_question", "question": qid, "value": ""}
+                for qid in raw if qid not in known and str(raw[qid] or "").strip()]
+    clean: dict[str, list[str]] = {}
+    for question in q.questions:
+        text = str(raw.get(question.id) or "").strip()
+        if not text:
+            continue
+        if not q.visible(question.id, clean):
+            shown = _clean_open(text)[:_SHOWN] if question.type != "open" else "…"
+            target = question.show_if.question if question.show_if else ""
+            problems.append({"_key": "survey.answer.hidden", "question": question.id, "value": shown,
+                             "target": target})
+            continue
+        values, problem = _answer(question, text)
+        if problem is not None:
+            problems.append({**problem, "question": question.id})
+        elif values:
+            clean[question.id] = values
+    return clean, problems
+
+
+def missing_required(q: Questionnaire, answers: Mapping[str, list[str]]) -> list[str]:
+    """The required questions that are shown (given the answers) but not answered: a response without
+    them is partial."""
+    return [x.id for x in q.questions if x.required and not answers.get(x.id) and q.visible(x.id, answers)]

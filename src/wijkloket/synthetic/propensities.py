@@ -120,6 +120,8 @@ def parse_propensities(text: str, where: str) -> Propensities:
         raise ConfigError("error.toml_invalid", file=where, detail=str(exc)) from None
     found: dict[str, Any] = {}
     for section, names in raw.items():
+        if section == "survey":  # the needs survey's assumptions: loaded by wijkloket.synthetic.survey
+            continue
         if not isinstance(names, dict):
             raise _bad(where, section, section, names, "[section.name] tables")
         for name, entry in names.items():

@@ -26,7 +26,9 @@ CBS_FILES = ("cbs/wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg", "cbs/kw
 DISTRICT_FILES = {"GM0392": "haarlem/stadsdelen_2024.csv"}
 POINTS_FILE = "locations/stemlokalen_tk2023_haarlem_haarlemmermeer.csv"
 """Real public buildings (town halls, libraries, community centres) of Haarlem and Haarlemmermeer."""
-STEPS = 7  # CBS x2, districts, simulate, postcodes, visits, issuances + points + report
+STEPS = 9  # CBS x2, districts, simulate, postcodes, visits, issuances, the survey, the report (points: no step)
+SURVEY_NAME = "behoeftepeiling-synthetisch"
+SURVEY_SEED = 11
 
 
 @dataclass
@@ -47,6 +49,60 @@ class DemoResult:
     located: LocateOutcome
     report: Path
     computed: dict[str, int]
+    survey: SurveyDemo | None = None
+
+
+@dataclass
+class SurveyDemo:
+    """The survey chain of the demo: invited, answered (rows entered), respondents weighted."""
+
+    name: str
+    invited: int
+    entered: int
+    rejected: int
+    weighted: int
+
+
+def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed: int = 7) -> SurveyDemo:
+    """The needs survey on synthetic data, as a municipality would run it: the synthetic sampling frame
+    (`simulate`), the draw with its key and merge file in a temporary folder OUTSIDE the workspace (deleted at
+    the end, so no code is left anywhere), synthetic answers for the drawn codes entered as a paper/phone file
+    through `survey enter`, and raking to the frame's margins (district x age band, sex)."""
+    import tempfile
+
+    import pandas as pd
+
+    from wijkloket.store.survey_db import SurveyStore, survey_db_url
+    from wijkloket.survey.codes import make_code
+    from wijkloket.survey.questionnaire import parse_questionnaire
+    from wijkloket.synthetic.survey import synthetic_answers
+    from wijkloket.usecases.survey_draw import draw_sample
+    from wijkloket.usecases.survey_entry import enter
+    from wijkloket.usecases.survey_keys import read_key
+    from wijkloket.usecases.survey_weighting import weight
+
+    frame_csv, frame_mapping = simulate.simulate_frame(areas, gemeente, seed, synth_dir)
+    outside = Path(tempfile.mkdtemp(prefix="wijkloket-demo-survey-"))
+    try:
+        key_file = outside / "sleutel.key"
+        drawn = draw_sample(folder, frame_csv, outside / "post", mapping_path=frame_mapping, seed=SURVEY_SEED,
+                            name=SURVEY_NAME, by="district" if DISTRICT_FILES.get(gemeente) else "wijk",
+                            key_file=key_file)
+        rec = drawn.survey
+        key = read_key(key_file)
+        with SurveyStore(survey_db_url(folder)) as db:
+            sample = db.sample(rec.survey_id)
+        sample = sample.assign(code=[make_code(key, rec.name, int(u)) for u in sample["unit_no"]],
+                               district=sample["district"].fillna(sample["stratum"]))
+        answers = synthetic_answers(sample, parse_questionnaire(rec.questionnaire_text, rec.name), seed=seed)
+        answers_file = outside / "antwoorden_synthetisch.csv"
+        pd.DataFrame(answers).to_csv(answers_file, index=False, encoding="utf-8", lineterminator="\n")
+        entered = enter(folder, gemeente, answers_file, "paper", rec.name, key_file)
+        weighted = weight(folder, gemeente, rec.name, "district*age_band,sex" if drawn.level == "district"
+                          else "age_band,sex", "frame")
+        return SurveyDemo(rec.name, len(sample), entered.accepted, entered.rows_rejected, len(weighted.weights))
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
 
 
 def run_demo(folder: Path, gemeente: str, lang: str, registry: Registry, data: Path,
@@ -87,11 +143,13 @@ def run_demo(folder: Path, gemeente: str, lang: str, registry: Registry, data: P
             on_event(DemoEvent("step"))
         points_file = demo_points_file(ws, data, synth_dir)
         added(ingest.add_points(ws, points_file).add, points_file)
+    survey = survey_chain(folder, areas, gemeente, synth_dir)
+    on_event(DemoEvent("step"))
     with Workspace(folder, read_only=True) as ws:
         an = Analysis(ws, registry)
         path = write_report(ws, registry, folder / "out", lang, analysis=an)
         on_event(DemoEvent("step"))
-        return DemoResult(folder, an.profile(), an.desk("visit"), an.locate(1), path, dict(an.computed))
+        return DemoResult(folder, an.profile(), an.desk("visit"), an.locate(1), path, dict(an.computed), survey)
 
 
 def demo_points_file(ws: Workspace, data: Path, synth_dir: Path) -> Path:

@@ -65,6 +65,14 @@ def simulate_exports(areas: pd.DataFrame, gemeente: str, gemeente_name: str, yea
     return simulate(areas, gemeente, years, seed, out_dir, gemeente_name=gemeente_name)
 
 
+def simulate_frame(areas: pd.DataFrame, gemeente: str, seed: int, out_dir: Path) -> tuple[Path, Path]:
+    """The synthetic sampling frame of the needs survey (residents 15+ of the same synthetic town as the
+    exports: same seed, same postcodes), written as `steekproefkader.csv` with its mapping (synthetic)."""
+    from wijkloket.synthetic.survey import synthetic_frame, write_frame
+
+    return write_frame(synthetic_frame(areas, gemeente, seed), out_dir, seed)
+
+
 def simulate_points(ws: Workspace, out_dir: Path, seed: int = 7) -> Path:
     """Synthetic service points for the workspace's municipality (there is no open list of them),
     written as CSV with WGS84 lon/lat and a `Synthetisch` column (see `synthetic.points`)."""
@@ -88,6 +96,7 @@ class SimulateOutcome:
     exports: Any  # wijkloket.synthetic.SimulateResult
     points: Path | None  # synthetic service points, when the workspace has this municipality's geometry
     assumptions: list[tuple[str, str, str]]  # (name, value, source) of the simulator's propensities
+    frame: tuple[Path, Path] | None = None  # the survey's synthetic sampling frame and its mapping
 
 
 def simulate_all(gemeente: str, years: tuple[int, int], seed: int, out_dir: Path, registry: Registry,
@@ -105,8 +114,8 @@ def simulate_all(gemeente: str, years: tuple[int, int], seed: int, out_dir: Path
                 points = simulate_points(ws, out_dir, seed)
     else:
         areas, name = simulation_areas(gemeente, registry, cbs_files)
-    return SimulateOutcome(simulate_exports(areas, gemeente, name, years, seed, out_dir), points,
-                           propensity_summary())
+    exports = simulate_exports(areas, gemeente, name, years, seed, out_dir)
+    return SimulateOutcome(exports, points, propensity_summary(), simulate_frame(areas, gemeente, seed, out_dir))
 
 
 def _short(value: Any, items: int = 4) -> str:
@@ -120,7 +129,11 @@ def _short(value: Any, items: int = 4) -> str:
 
 
 def propensity_summary() -> list[tuple[str, str, str]]:
-    """(name, value, source) of every propensity the simulator draws with (`data/synthetic_assumptions.toml`)."""
+    """(name, value, source) of every propensity the simulator draws with (`data/synthetic_assumptions.toml`):
+    the desk exports', then the survey's (the frame's sex and language, response and answers: `survey.*`)."""
     from wijkloket.synthetic.propensities import default_propensities
+    from wijkloket.synthetic.survey import default_survey_assumptions
 
-    return [(k, _short(a.value), a.source) for k, a in default_propensities().items.items()]
+    desk = [(k, _short(a.value), a.source) for k, a in default_propensities().items.items()]
+    survey = default_survey_assumptions().items
+    return desk + [(".".join(("survey", k)), _short(a.value), a.source) for k, a in survey.items()]

@@ -15,6 +15,7 @@ from wijkloket.report.sections.methods import methods
 from wijkloket.report.sections.options import options
 from wijkloket.report.sections.profile import district_table, maps
 from wijkloket.report.sections.sources import sources
+from wijkloket.report.sections.survey import survey_section
 from wijkloket.report.sections.underuse import underuse_section
 
 SectionBuilder = Callable[[ReportData], Section | None]
@@ -29,6 +30,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     demand,
     access,
     options,
+    survey_section,
     sources,
     methods,
 )

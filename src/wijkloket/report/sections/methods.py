@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wijkloket.report.blocks import BulletList, Note, Section
 from wijkloket.report.context import ReportData
+from wijkloket.report.sections.survey import survey_methods
 
 METHODS = ("aggregation", "sentinels", "rounding", "coverage", "districts", "index")
 
@@ -15,5 +16,6 @@ def methods(data: ReportData) -> Section:
     for key, params in data.profile.notes:
         items.append(data.tr(key, **{k: data.num(v) if isinstance(v, int | float) else v for k, v in params.items()}))
     items += [f"{ind.label(data.lang)}: {ind.weight_note}" for ind in data.indicators_with_data() if ind.weight_note]
+    items += survey_methods(data)
     return Section("methode", data.tr("report.methods_title"),
                    (BulletList(tuple(items)), Note(data.tr("report.licence"))))
