@@ -25,6 +25,7 @@ from wijkloket.store.postcode_import import REJECT_REASONS as POSTCODE_REJECT_RE
 from wijkloket.store.workspace import ADD_STATUSES
 from wijkloket.usecases.survey_entry import ENTRY_MODES
 from wijkloket.usecases.survey_entry import REJECT_REASONS as ENTRY_REJECT_REASONS
+from wijkloket.web.respondent import ANSWER_PROBLEMS as WEB_ANSWER_PROBLEMS
 
 SRC = Path(__file__).parents[2] / "src" / "wijkloket"
 DESK_KINDS = tuple(TOTAL)  # visit, issuance
@@ -72,6 +73,13 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "status.*": (*(s for s in VALUE_STATUSES if s != "ok"), "not_in_file"),
     "survey.reject.*": ENTRY_REJECT_REASONS,
     "survey.entry.accepted_*": ENTRY_MODES,
+    "web.answer.*": WEB_ANSWER_PROBLEMS,
+    # built in the staff pages' templates (web/templates/staff/)
+    "staff.web.nav.*": ("overview", "monitor", "entry", "exports", "close"),
+    "staff.web.mode.*": ("web", "paper", "phone"),
+    "staff.web.state_*": ("open", "closed", "unlinked"),
+    "staff.web.login.notice_*": ("expired", "logged_out"),
+    "staff.web.exports.*": ("results", "weights", "monitor"),
 }
 # Dynamic keys with a fallback when the key is absent, or checked elsewhere.
 GUARDED = {

@@ -209,11 +209,14 @@ def test_demo_chain_recovers_the_planted_differences(desk_ws: Path, data: Path, 
     import shutil
 
     from wijkloket.indicators.registry import default_registry
+    from wijkloket.store.survey_db import SurveyStore, survey_db_url
     from wijkloket.store.workspace import Workspace
+    from wijkloket.survey.codes import make_code
     from wijkloket.synthetic.survey import age_band_labels, planted_proportions, synthetic_frame
     from wijkloket.usecases.demo import survey_chain
     from wijkloket.usecases.report import survey_report
     from wijkloket.usecases.simulate import simulation_areas
+    from wijkloket.usecases.survey_keys import read_key
 
     ws = tmp_path / "haarlem"
     shutil.copytree(desk_ws, ws)
@@ -222,6 +225,15 @@ def test_demo_chain_recovers_the_planted_differences(desk_ws: Path, data: Path, 
     demo = survey_chain(ws, areas, "GM0392", tmp_path / "synth", seed=5)  # seed 5: desk_ws's postcode table
     assert demo.entered > 1000 and demo.rejected == 0 and demo.weighted == demo.entered
     assert not any(p.name.startswith("wijkloket-demo-survey-") for p in Path(tempfile.gettempdir()).iterdir())
+    # The key stays outside the workspace (the survey stays in fieldwork); the merge file is gone.
+    assert demo.key_file == tmp_path / "haarlem-sleutel" / "GM0392-behoeftepeiling-synthetisch.key"
+    assert [p.name for p in demo.key_file.parent.iterdir()] == [demo.key_file.name]
+    assert not list(ws.rglob("*.key")) and not list(tmp_path.rglob("uitnodigingen.csv"))
+    key = read_key(demo.key_file)
+    with SurveyStore(survey_db_url(ws)) as db:
+        sample = db.sample(db.survey("GM0392").survey_id)
+    not_answered = {make_code(key, demo.name, int(u)) for u in sample.loc[~sample["responded"], "unit_no"]}
+    assert len(set(demo.trial_codes)) == 3 and set(demo.trial_codes) <= not_answered
     report = survey_report(ws, "GM0392")
     assert report is not None and report.results.synthetic
     frame = synthetic_frame(areas, "GM0392", 5)

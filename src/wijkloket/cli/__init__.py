@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from wijkloket.cli import add, analyse, forecast, plan, simulate, survey, underuse, workspace
+from wijkloket.cli import add, analyse, forecast, plan, serve, simulate, staff, survey, underuse, workspace
 from wijkloket.cli.errors import exit_codes
 from wijkloket.cli.helps import LocalisedGroup, lang_callback
 
@@ -26,6 +26,8 @@ app.add_typer(simulate.app)
 app.add_typer(underuse.app)
 app.add_typer(forecast.app)
 app.add_typer(survey.app, name="survey")
+app.add_typer(serve.app)
+app.add_typer(staff.app, name="staff")
 
 
 def main() -> None:

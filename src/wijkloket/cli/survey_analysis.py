@@ -115,7 +115,7 @@ def _print_weight(res: WeightResult, lang: str) -> None:
               else t("survey.weight.source_frame", lang))
     cols = [Column(t(k, lang), "left" if k in WEIGHT_LABELS[:2] else "right") for k in WEIGHT_LABELS]
     rows: list[list[str | Cell]] = [
-        [r.margin, r.cell, fmt_number(r.population, lang, 1), fmt_number(r.weighted, lang, 1),
+        [r.margin, r.cell, fmt_number(r.population, lang, 0), fmt_number(r.weighted, lang, 0),
          fmt_number(r.respondents, lang)] for r in res.margins.itertuples()]
     title = t("survey.weight.title", lang, name=res.survey.name, margins=rep["margin_spec"], source=source)
     print_table(TableView(title + _stamp(res.synthetic, lang), cols, rows, lang=lang))

@@ -146,4 +146,7 @@ def demo(folder: Annotated[Path, typer.Argument()] = Path("demo"), gemeente: Gem
         s = result.survey
         say("cli.demo_survey", language, name=s.name, invited=fmt_number(s.invited, language),
             entered=fmt_number(s.entered, language), weighted=fmt_number(s.weighted, language), folder=str(folder))
+        if s.key_file is not None and s.trial_codes:
+            say("cli.demo_trial", language, folder=str(folder), key_file=str(s.key_file),
+                codes=", ".join(s.trial_codes))
     say("cli.report_done", language, file=str(result.report))

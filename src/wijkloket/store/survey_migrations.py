@@ -144,12 +144,45 @@ def _initial(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _v2_tables(meta: MetaData) -> dict[str, Table]:
+    """The web door (issue 11): server-side sessions and staff accounts. A session row holds the SHA-256 of
+    the cookie's token (never the token), what it is for and when it ends (seconds since 1970, so that it can
+    expire: the row is deleted at the end, and a respondent's as soon as the answers are sent)."""
+    sessions = Table(
+        "web_sessions", meta,
+        Column("session_hash", String(64), primary_key=True),
+        Column("kind", String(10), nullable=False),  # 'respondent' or 'staff'
+        Column("survey_id", Integer, ForeignKey("surveys.survey_id")),
+        Column("subject", String(64), nullable=False),  # a code hash, or a staff account id as text
+        Column("csrf", String(64), nullable=False),
+        Column("expires_at", BigInteger, nullable=False),
+    )
+    accounts = Table(
+        "staff_accounts", meta,
+        Column("account_id", Integer, primary_key=True, autoincrement=True),
+        Column("username", String(100), nullable=False),
+        Column("password_hash", String(300), nullable=False),
+        Column("created_on", String(10), nullable=False),
+        Column("disabled", Boolean, nullable=False, default=False),
+        UniqueConstraint("username", name="uq_staff_accounts_username"),
+    )
+    return {t.name: t for t in (sessions, accounts)}
+
+
+def _web(conn: Connection) -> None:
+    meta = MetaData()
+    _v1_tables(meta)  # the foreign key to surveys needs the table in the same metadata
+    for table in _v2_tables(meta).values():
+        table.create(conn)
+
+
 STEPS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial", _initial),
+    (2, "web", _web),
 ]
 
 METADATA = MetaData()
-TABLES = _v1_tables(METADATA)
+TABLES = {**_v1_tables(METADATA), **_v2_tables(METADATA)}
 _VERSIONS = Table(
     VERSION_TABLE, METADATA,
     Column("version", Integer, primary_key=True, autoincrement=False),

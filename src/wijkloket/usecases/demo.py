@@ -61,13 +61,25 @@ class SurveyDemo:
     entered: int
     rejected: int
     weighted: int
+    key_file: Path | None = None
+    trial_codes: tuple[str, ...] = ()
 
 
-def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed: int = 7) -> SurveyDemo:
+def demo_key_file(folder: Path, gemeente: str) -> Path:
+    """The demo survey's key: in the sibling folder `<demo>-sleutel/`, OUTSIDE the workspace (so the workspace
+    alone never yields the codes) and the demo's own (a new demo in the same folder replaces it)."""
+    folder = Path(folder).resolve()
+    return folder.parent / f"{folder.name}-sleutel" / f"{gemeente}-{SURVEY_NAME}.key"
+
+
+def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed: int = 7,
+                 n_trial: int = 3) -> SurveyDemo:
     """The needs survey on synthetic data, as a municipality would run it: the synthetic sampling frame
-    (`simulate`), the draw with its key and merge file in a temporary folder OUTSIDE the workspace (deleted at
-    the end, so no code is left anywhere), synthetic answers for the drawn codes entered as a paper/phone file
-    through `survey enter`, and raking to the frame's margins (district x age band, sex)."""
+    (`simulate`), the draw with its merge file in a temporary folder OUTSIDE the workspace (deleted at the end)
+    and its key in `demo_key_file` (kept, so the survey stays in fieldwork and `wijkloket serve` takes answers),
+    synthetic answers for the drawn codes entered as a paper/phone file through `survey enter`, and raking to
+    the frame's margins (district x age band, sex). `trial_codes`: codes of `n_trial` units that have not
+    answered, to try the web form with (synthetic)."""
     import tempfile
 
     import pandas as pd
@@ -82,9 +94,10 @@ def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed:
     from wijkloket.usecases.survey_weighting import weight
 
     frame_csv, frame_mapping = simulate.simulate_frame(areas, gemeente, seed, synth_dir)
+    key_file = demo_key_file(folder, gemeente)
+    key_file.unlink(missing_ok=True)  # an earlier demo's key of the same name: the demo's own
     outside = Path(tempfile.mkdtemp(prefix="wijkloket-demo-survey-"))
     try:
-        key_file = outside / "sleutel.key"
         drawn = draw_sample(folder, frame_csv, outside / "post", mapping_path=frame_mapping, seed=SURVEY_SEED,
                             name=SURVEY_NAME, by="district" if DISTRICT_FILES.get(gemeente) else "wijk",
                             key_file=key_file)
@@ -100,7 +113,9 @@ def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed:
         entered = enter(folder, gemeente, answers_file, "paper", rec.name, key_file)
         weighted = weight(folder, gemeente, rec.name, "district*age_band,sex" if drawn.level == "district"
                           else "age_band,sex", "frame")
-        return SurveyDemo(rec.name, len(sample), entered.accepted, entered.rows_rejected, len(weighted.weights))
+        trial = tuple(sample.loc[~sample["code"].isin(answers["code"]), "code"].head(n_trial))
+        return SurveyDemo(rec.name, len(sample), entered.accepted, entered.rows_rejected, len(weighted.weights),
+                          key_file, trial)
     finally:
         shutil.rmtree(outside, ignore_errors=True)
 

@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from wijkloket.report.context import ReportData
 
 
-def report_data(an: Analysis, lang: str, year: int | None = None, min_base: int | None = None) -> ReportData:
+def report_data(an: Analysis, lang: str, year: int | None = None, min_base: int | None = None,
+                with_survey: bool = True) -> ReportData:
     """Everything the report shows, each result computed once: the profile, the inventory, desk use
     and issuances when there is a log, accessibility when there are service points, and the options
     and the best extra site when there are candidate sites. `min_base`: residents below which an area is
-    left out of the key message (None: `DEFAULT_MIN_BASE`, 1,000)."""
+    left out of the key message (None: `DEFAULT_MIN_BASE`, 1,000). `with_survey=False` leaves the survey out
+    (the dashboard reads it afresh on its own page, since it changes during the fieldwork)."""
     from wijkloket.report.context import DEFAULT_MIN_BASE, ReportData
 
     prof = an.profile(year)
@@ -39,7 +41,7 @@ def report_data(an: Analysis, lang: str, year: int | None = None, min_base: int 
                       access=access, options=options, locate=locate,
                       underuse=an.underuse() if desk else None,
                       forecast=_forecast(an) if "issuance" in kinds else None,
-                      survey=survey_report(an.ws.folder, an.ws.gemeente),
+                      survey=survey_report(an.ws.folder, an.ws.gemeente) if with_survey else None,
                       min_base=DEFAULT_MIN_BASE if min_base is None else min_base)
 
 

@@ -1,0 +1,112 @@
+"""What the web door keeps in the survey database (issue 11): server-side sessions, and reading back one
+respondent's own saved answers (to resume, and for the check-your-answers page).
+
+A session row holds only the SHA-256 of the cookie's random token, so the database alone never yields a
+working cookie. The functions take an open `SurveyStore` and run in its transaction (so they join one the
+caller has open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from wijkloket.store.survey_db import SurveyStore
+from wijkloket.store.survey_migrations import TABLES
+
+_SESS, _U, _R, _A = (TABLES[n] for n in ("web_sessions", "sample_units", "responses", "answers"))
+KINDS = ("respondent", "staff")
+
+
+def backend_name(url: str) -> str:
+    """The database kind of a URL (`sqlite`, `postgresql`, ...); empty when it is not a URL."""
+    try:
+        return str(make_url(url).get_backend_name())
+    except ArgumentError:
+        return ""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_hash: str
+    kind: str
+    survey_id: int | None
+    subject: str
+    csrf: str
+    expires_at: int  # seconds since 1970 (UTC)
+
+
+def add_session(db: SurveyStore, row: SessionRow, now: int) -> None:
+    """Store a new session; sessions that have ended are removed at the same time."""
+    with db.transaction() as conn:
+        conn.execute(delete(_SESS).where(_SESS.c.expires_at <= now))
+        conn.execute(_SESS.insert().values(
+            session_hash=row.session_hash, kind=row.kind, survey_id=row.survey_id, subject=row.subject,
+            csrf=row.csrf, expires_at=int(row.expires_at)))
+
+
+def get_session(db: SurveyStore, session_hash: str, now: int) -> SessionRow | None:
+    """The session with this token hash when it has not ended yet."""
+    with db.transaction() as conn:
+        found = conn.execute(select(_SESS).where(_SESS.c.session_hash == session_hash,
+                                                 _SESS.c.expires_at > now)).mappings().one_or_none()
+    if found is None:
+        return None
+    return SessionRow(str(found["session_hash"]), str(found["kind"]),
+                      None if found["survey_id"] is None else int(found["survey_id"]), str(found["subject"]),
+                      str(found["csrf"]), int(found["expires_at"]))
+
+
+def extend_session(db: SurveyStore, session_hash: str, expires_at: int) -> None:
+    with db.transaction() as conn:
+        conn.execute(update(_SESS).where(_SESS.c.session_hash == session_hash).values(expires_at=int(expires_at)))
+
+
+def delete_session(db: SurveyStore, session_hash: str) -> None:
+    with db.transaction() as conn:
+        conn.execute(delete(_SESS).where(_SESS.c.session_hash == session_hash))
+
+
+def delete_subject_sessions(db: SurveyStore, kind: str, subject: str) -> int:
+    """End every session of this subject (e.g. all of a code's sessions once its answers are sent)."""
+    with db.transaction() as conn:
+        n = conn.execute(delete(_SESS).where(_SESS.c.kind == kind, _SESS.c.subject == subject)).rowcount
+    return int(n or 0)
+
+
+def count_sessions(db: SurveyStore) -> int:
+    with db.transaction() as conn:
+        return len(conn.execute(select(_SESS.c.session_hash)).all())
+
+
+@dataclass(frozen=True)
+class OwnResponse:
+    """The unit behind a code: its letter language and, when it has answered, its saved answers."""
+
+    unit_no: int
+    language: str
+    answered: bool
+    complete: bool
+    answers: dict[str, list[str]]
+
+
+def own_response(db: SurveyStore, survey_id: int, code_hash: str) -> OwnResponse | None:
+    """The saved response of the unit with this code hash only (None when no unit has that hash)."""
+    with db.transaction() as conn:
+        unit = conn.execute(select(_U.c.unit_no, _U.c.language).where(
+            _U.c.survey_id == survey_id, _U.c.code_hash == code_hash)).one_or_none()
+        if unit is None:
+            return None
+        resp = conn.execute(select(_R.c.response_id, _R.c.complete).where(
+            _R.c.survey_id == survey_id, _R.c.unit_no == unit.unit_no)).one_or_none()
+        answers: dict[str, list[str]] = {}
+        if resp is not None:
+            rows = conn.execute(select(_A.c.question_id, _A.c.value).where(_A.c.response_id == resp.response_id)
+                                .order_by(_A.c.question_id, _A.c.position)).all()
+            for qid, value in rows:
+                answers.setdefault(str(qid), []).append(str(value))
+    return OwnResponse(int(unit.unit_no), str(unit.language), resp is not None,
+                       bool(resp.complete) if resp is not None else False, answers)

@@ -1,0 +1,289 @@
+"""Sessions, CSRF, throttling, security headers and the body-size limit of the web door (issue 11, point 5).
+
+- Sessions are server-side (`usecases.web_sessions`): the cookie `wl_session` holds a random token
+  (HttpOnly, SameSite=Strict, Secure over https); the database keeps only its hash.
+- Every form carries a CSRF token in a hidden field (`csrf_field()` in the templates): the session's own
+  token, or, before there is a session (the code form, the staff login), an HMAC of a random value in the
+  cookie `wl_pre` under the app's secret. `check_csrf` also refuses a POST whose Origin (or, without it,
+  Referer) is another host. A failure is a 403 page and nothing is done.
+- `throttle(request, bucket)` counts one attempt of this client in `bucket` and refuses (429 page saying
+  how many minutes to wait) once `code_attempts` attempts were made within `throttle_minutes`. The client
+  is known only by a keyed hash of its address, with a key that lives in this process's memory; nothing is
+  written anywhere. Several worker processes each count on their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wijkloket.usecases import web_sessions
+from wijkloket.usecases.web_sessions import Session, WebBackend
+from wijkloket.web.config import WebConfig
+
+SESSION_COOKIE = "wl_session"
+PRE_COOKIE = "wl_pre"
+LANG_COOKIE = "wl_lang"
+CSRF_FIELD = "csrf"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+_MAX_CLIENTS = 100_000  # per bucket, so that a flood of addresses cannot exhaust memory
+
+
+class Forbidden(Exception):  # noqa: N818 - the page it becomes is "403 Forbidden"
+    """A form without a valid CSRF token, or from another site: the app answers with the 403 page."""
+
+
+class Throttled(Exception):  # noqa: N818
+    """Too many attempts from this client: the app answers with the 429 page."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def config(request: Request) -> WebConfig:
+    cfg: WebConfig = request.app.state.config
+    return cfg
+
+
+def backend(request: Request) -> WebBackend:
+    """The survey database and workspace of this process (opened when the app starts)."""
+    found: WebBackend = request.app.state.backend
+    return found
+
+
+# --- sessions -------------------------------------------------------------------------------------------
+
+def current_session(request: Request, kind: str | None = None) -> Session | None:
+    """The session of this request's cookie (of `kind` when given), or None."""
+    if not hasattr(request.state, "session"):
+        token = request.cookies.get(SESSION_COOKIE, "")
+        request.state.session = web_sessions.find_session(backend(request), token) if token else None
+    found: Session | None = request.state.session
+    if found is not None and kind is not None and found.kind != kind:
+        return None
+    return found
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def start_session(request: Request, response: Response, kind: str, survey_id: int | None, subject: str) -> Session:
+    """A new session (a new token: never the one the browser had before) with its cookie on `response`."""
+    old = current_session(request)
+    if old is not None:
+        web_sessions.end_session(backend(request), old)
+    token, session = web_sessions.new_session(backend(request), kind, survey_id, subject,
+                                              config(request).session_minutes)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/")
+    request.state.session = session
+    return session
+
+
+def end_session(request: Request, response: Response) -> None:
+    """End this request's session and clear its cookie."""
+    found = current_session(request)
+    if found is not None:
+        web_sessions.end_session(backend(request), found)
+    request.state.session = None
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
+
+
+# --- CSRF -----------------------------------------------------------------------------------------------
+
+def _pre_token(request: Request) -> str:
+    nonce: str = request.state.pre_nonce
+    return hmac.new(config(request).secret.encode("ascii"), b"csrf|" + nonce.encode("ascii"),
+                    hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """The token the forms of this page carry: the session's, or the one bound to the `wl_pre` cookie."""
+    found = current_session(request)
+    return found.csrf if found is not None else _pre_token(request)
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin", "")
+    # Under `Referrer-Policy: no-referrer` browsers send `Origin: null` with every POST (Fetch standard,
+    # "serializing a request origin") and no Referer: then the token (and the SameSite=Strict cookie it is
+    # bound to) alone decides.
+    given = request.headers.get("referer", "") if origin in ("", "null") else origin
+    if not given:
+        return True
+    return urlsplit(given).netloc.lower() == request.headers.get("host", "").lower()
+
+
+def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
+    """Raise `Forbidden` unless the form's token is this session's (or this browser's) and the request comes
+    from this site."""
+    given = form.get(CSRF_FIELD)
+    if not isinstance(given, str) or not given or not _same_origin(request):
+        raise Forbidden()
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), csrf_token(request).encode("ascii")):
+        raise Forbidden()
+
+
+# --- throttling -----------------------------------------------------------------------------------------
+
+@dataclass
+class Throttle:
+    """Attempts per client per bucket in a sliding window, in this process's memory only."""
+
+    limit: int
+    window_s: float
+    clock: Callable[[], float] = time.monotonic
+    _key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    _seen: dict[str, dict[str, deque[float]]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, address: str) -> str:
+        return hmac.new(self._key, address.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def hit(self, bucket: str, address: str) -> int:
+        """Count one attempt; returns 0 when allowed, else the whole minutes to wait (at least 1)."""
+        who, now = self.client(address), self.clock()
+        with self._lock:
+            clients = self._seen.setdefault(bucket, {})
+            times = clients.setdefault(who, deque())
+            while times and times[0] <= now - self.window_s:
+                times.popleft()
+            if len(times) >= self.limit:
+                return max(1, math.ceil((times[0] + self.window_s - now) / 60))
+            times.append(now)
+            if len(clients) > _MAX_CLIENTS:
+                self._prune(clients, now)
+        return 0
+
+    def forgive(self, bucket: str, address: str) -> None:
+        """Take back this client's last attempt (it succeeded)."""
+        with self._lock:
+            times = self._seen.get(bucket, {}).get(self.client(address))
+            if times:
+                times.pop()
+
+    def _prune(self, clients: dict[str, deque[float]], now: float) -> None:
+        for who in [w for w, ts in clients.items() if not ts or ts[-1] <= now - self.window_s]:
+            del clients[who]
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def throttle(request: Request, bucket: str) -> None:
+    """Count an attempt of this client in `bucket`; raise `Throttled` when it has made too many."""
+    throttler: Throttle = request.app.state.throttle
+    minutes = throttler.hit(bucket, _address(request))
+    if minutes:
+        raise Throttled(minutes)
+
+
+def forgive(request: Request, bucket: str) -> None:
+    """The attempt succeeded: it does not count against the client (a shared address, e.g. a library)."""
+    throttler: Throttle = request.app.state.throttle
+    throttler.forgive(bucket, _address(request))
+
+
+# --- middleware -----------------------------------------------------------------------------------------
+
+SHARED_ASSETS = frozenset({"/dashboard/plotly.js", "/dashboard/plotly.css", "/dashboard/maplibre.css"})
+
+
+async def headers_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Security headers on every response; no caching except of the static files; the `wl_pre` cookie for
+    forms shown before a session; `?lang=` remembered in the `wl_lang` cookie."""
+    nonce = request.cookies.get(PRE_COOKIE, "")
+    fresh = not (16 <= len(nonce) <= 64 and nonce.isalnum())
+    request.state.pre_nonce = secrets.token_hex(16) if fresh else nonce
+    response = await call_next(request)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path in SHARED_ASSETS:  # the same for everyone (plotly's 4.8 MB bundle): cache it
+        response.headers["Cache-Control"] = "public, max-age=86400"
+    elif not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+        if fresh and not request.url.path.startswith("/api/"):
+            response.set_cookie(PRE_COOKIE, request.state.pre_nonce, httponly=True, samesite="strict",
+                                secure=_secure(request), path="/")
+    lang = request.query_params.get("lang")
+    if lang in ("nl", "en") and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(LANG_COOKIE, lang, samesite="strict", secure=_secure(request), path="/",
+                            max_age=365 * 24 * 3600)
+    return response
+
+
+class _TooLarge(Exception):  # noqa: N818
+    pass
+
+
+class BodyLimit:
+    """Refuse a request body over `max_body` bytes with 413, whether or not it says its length up front."""
+
+    def __init__(self, app: ASGIApp, max_body: int, page: Callable[[], bytes]) -> None:
+        self.app, self.max_body, self.page = app, max_body, page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body:
+            await self._refuse(send)
+            return
+        seen, started, exceeded = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal seen, exceeded
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                exceeded = True
+                raise _TooLarge()
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if exceeded:  # the app caught the exception (e.g. as a form it could not parse): answer 413 instead
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(send)
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = self.page()
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                   (b"cache-control", b"no-store"), (b"connection", b"close"),
+                   *((k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
