@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from wijkloket.cli.common import LangOpt, WorkspaceOpt, err, resolve_lang, say
@@ -33,23 +32,8 @@ def survey_enter(file: Annotated[Path, typer.Argument()], mode: ModeOpt = "paper
     if rejects is not None and rep.rejected:
         from wijkloket.report import exports
 
-        exports.write_csv(_rejects_frame(rep, language), rejects)
+        exports.write_csv(survey_entry.rejects_frame(rep.rejected, language), rejects)
         say("survey.entry.rejects_written", language, file=str(rejects), n=len(rep.rejected))
-
-
-def _problem_text(p: dict[str, Any], lang: str) -> str:
-    problem = p.get("problem")
-    if problem:
-        params = {k: v for k, v in problem.items() if not k.startswith("_")}
-        return t(problem["_key"], lang, **params)
-    return t("survey.reject." + p["reason"], lang)
-
-
-def _rejects_frame(rep: survey_entry.EntryReport, lang: str) -> pd.DataFrame:
-    """Row number, reason, column and what was wrong: never the code, never open text."""
-    return pd.DataFrame([{"row": p["row"], "reason": p["reason"], "column": p["column"], "value": p["value"],
-                          "problem": _problem_text(p, lang)} for p in rep.rejected],
-                        columns=["row", "reason", "column", "value", "problem"])
 
 
 def _print_entry(rep: survey_entry.EntryReport, lang: str) -> None:
@@ -63,7 +47,7 @@ def _print_entry(rep: survey_entry.EntryReport, lang: str) -> None:
         cols = (Column(t("survey.entry.outcome", lang), strong=True), Column(t("survey.entry.rows", lang), "right"))
         print_table(TableView(t("survey.entry.title", lang, survey=rep.survey), cols, rows, lang=lang))
     for p in rep.first_problems:
-        say("survey.entry.problem", lang, row=p["row"], column=p["column"], reason=_problem_text(p, lang))
+        say("survey.entry.problem", lang, row=p["row"], column=p["column"], reason=survey_entry.problem_text(p, lang))
     if len(rep.rejected) > len(rep.first_problems):
         say("survey.entry.more_problems", lang, n=len(rep.rejected) - len(rep.first_problems))
     if rep.synthetic:

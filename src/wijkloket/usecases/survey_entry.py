@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from wijkloket.config import load_settings
 from wijkloket.errors import WorkspaceError
+from wijkloket.i18n import t
 from wijkloket.sources.answers import CODE, MODE, AnswerFile, read_answers
 from wijkloket.store.survey_db import SurveyRecord, SurveyStore, survey_db_url
 from wijkloket.survey import codes
@@ -163,3 +166,22 @@ def close(folder: Path, gemeente: str | None, survey_name: str | None = None, un
             after = db.survey(gm, rec.name)
             responses = len(db.responses(rec.survey_id))
     return CloseReport(rec.name, after.closed_at or "", n, rec.closed_at is not None, responses)
+
+
+def problem_text(p: dict[str, Any], lang: str) -> str:
+    """Why a row of a paper file was rejected, in words."""
+    problem = p.get("problem")
+    if problem:
+        try:
+            return t(problem["_key"], lang, **{k: v for k, v in problem.items() if not k.startswith("_")})
+        except (KeyError, IndexError, ValueError):  # a row carried back by a browser that was changed
+            pass
+    return t("survey.reject." + p["reason"], lang)
+
+
+def rejects_frame(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+    """Row number, reason, column and what was wrong of every rejected row (`EntryReport.rejected`): never a
+    code, never open text."""
+    return pd.DataFrame([{"row": p["row"], "reason": p["reason"], "column": p["column"], "value": p["value"],
+                          "problem": problem_text(p, lang)} for p in rows],
+                        columns=["row", "reason", "column", "value", "problem"])

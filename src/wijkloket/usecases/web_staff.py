@@ -27,11 +27,10 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from wijkloket.errors import InputFileError, WijkloketError, WorkspaceError
-from wijkloket.i18n import t
 from wijkloket.store.staff_db import StaffAccount, StaffAccounts
 from wijkloket.store.survey_db import ENV_URL, SurveyRecord, SurveyStore, survey_db_url
 from wijkloket.usecases import survey_entry, survey_fieldwork
-from wijkloket.usecases.survey_entry import ENTRY_MODES
+from wijkloket.usecases.survey_entry import ENTRY_MODES, rejects_frame
 from wijkloket.usecases.web_sessions import WebBackend, retried
 
 MIN_PASSWORD = 12
@@ -205,25 +204,6 @@ def enter_upload(backend: WebBackend, data: bytes, file_name: str, mode: str = "
             raise
         finally:
             path.unlink(missing_ok=True)
-
-
-def problem_text(p: dict[str, Any], lang: str) -> str:
-    """Why a row of a paper file was rejected, in words."""
-    problem = p.get("problem")
-    if problem:
-        try:
-            return t(problem["_key"], lang, **{k: v for k, v in problem.items() if not k.startswith("_")})
-        except (KeyError, IndexError, ValueError):  # a row carried back by a browser that was changed
-            pass
-    return t("survey.reject." + p["reason"], lang)
-
-
-def rejects_frame(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
-    """Row number, reason, column and what was wrong of every rejected row (`EntryReport.rejected`): never a
-    code, never open text."""
-    return pd.DataFrame([{"row": p["row"], "reason": p["reason"], "column": p["column"], "value": p["value"],
-                          "problem": problem_text(p, lang)} for p in rows],
-                        columns=["row", "reason", "column", "value", "problem"])
 
 
 def close_fieldwork(backend: WebBackend, unlink: bool) -> survey_entry.CloseReport:

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from wijkloket.errors import WijkloketError
 from wijkloket.i18n import fmt_number, render_error
-from wijkloket.usecases import web_staff
+from wijkloket.usecases import survey_entry, web_staff
 from wijkloket.usecases.web_sessions import UNREACHABLE, current_survey, extend_session
 from wijkloket.usecases.web_staff import Account, Download
 from wijkloket.web import security
@@ -153,7 +153,7 @@ def entry(request: Request, file: Annotated[UploadFile | None, File()] = None, m
     except WijkloketError as exc:
         return _page(request, "entry.html.j2", acc, "staff.web.entry.title", "entry", status=400,
                      error=render_error(exc, lang), mode=mode)
-    problems = [{**p, "text": web_staff.problem_text(p, lang)} for p in rep.first_problems]
+    problems = [{**p, "text": survey_entry.problem_text(p, lang)} for p in rep.first_problems]
     carried = json.dumps([{k: p[k] for k in ("row", "reason", "column", "value", "problem")} for p in rep.rejected],
                          ensure_ascii=False, default=str)
     fits = len(carried) <= min(MAX_REJECTS_FIELD, security.config(request).max_body // 2)  # it is posted back
