@@ -14,6 +14,7 @@ from fixtures.survey.web import WEB_QUESTIONNAIRE, WebSurvey, csrf_of, make_work
 from httpx import Response
 
 from wijkloket.errors import WorkspaceError
+from wijkloket.store import web_db
 from wijkloket.survey.codes import make_code
 from wijkloket.survey.questionnaire import parse_questionnaire
 from wijkloket.usecases import web_sessions
@@ -175,6 +176,8 @@ def test_closed_fieldwork_and_no_survey_are_clear_pages(web_sqlite: WebSurvey, t
     assert res.status_code == 200 and "Het onderzoek is gesloten" in res.text
     assert web_sqlite.saved() == ([], [])
     assert "Het onderzoek is gesloten" in client.get("/").text
+    with web_sqlite.store() as db:  # closing ended the respondent's session (bound to the code's hash)
+        assert web_db.count_sessions(db) == 0
 
 
 def test_a_workspace_without_a_survey(tmp_path: object) -> None:

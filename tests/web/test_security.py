@@ -13,7 +13,7 @@ from httpx import Response
 
 from wijkloket.store import web_db
 from wijkloket.usecases import web_sessions
-from wijkloket.web.security import Throttle
+from wijkloket.web.security import Throttle, throttle_key
 
 
 def _post(client: TestClient, path: str, token: str, **data: str | list[str]) -> Response:
@@ -113,8 +113,28 @@ def test_throttle_window_by_hand() -> None:
     assert throttle.hit("code", "a") == 0
     throttle.forgive("code", "a")
     assert throttle.hit("code", "a") == 0
-    assert set(throttle._seen["code"]) == {throttle.client("a"), throttle.client("b")}  # addresses only hashed
-    assert "a" not in throttle._seen["code"] and len(throttle.client("a")) == 64
+    assert throttle.clients("code") == {throttle.client("a"), throttle.client("b")}  # addresses only hashed
+    assert "a" not in throttle.clients("code") and len(throttle.client("a")) == 64
+
+
+def test_worker_processes_count_together_in_the_survey_database(web_survey: WebSurvey) -> None:
+    """Two workers (two Throttle objects, each with its own database connection pool, the same secret) share one
+    count: 3 attempts through one and the 4th through the other is refused; an old attempt leaves the window
+    and its row is deleted."""
+    now = [1_000_000.0]
+    workers = [web_sessions.open_backend(web_survey.workspace, web_survey.url) for _ in range(2)]
+    try:
+        a, b = (Throttle(limit=3, window_s=900.0, clock=lambda: now[0], _key=throttle_key("s"), backend=w)
+                for w in workers)
+        assert [a.hit("code", "192.0.2.1") for _ in range(3)] == [0, 0, 0]
+        assert b.hit("code", "192.0.2.1") == 15 and b.hit("code", "192.0.2.2") == 0
+        b.forgive("code", "192.0.2.2")
+        assert a.clients("code") == {a.client("192.0.2.1")} and "192.0.2.1" not in str(a.clients("code"))
+        now[0] += 901.0
+        assert b.hit("code", "192.0.2.1") == 0 and len(b.clients("code")) == 1
+    finally:
+        for w in workers:
+            w.close()
 
 
 def test_oversized_bodies_are_refused_with_413(web_sqlite: WebSurvey) -> None:

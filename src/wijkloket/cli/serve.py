@@ -18,6 +18,7 @@ from wijkloket.errors import WorkspaceError
 from wijkloket.usecases import web_sessions
 from wijkloket.web.config import WebConfig
 
+KEEP_ALIVE_S = 75  # seconds an idle connection stays open (as common proxies do)
 FACTORY = "wijkloket.web.app:app_from_environ"
 app = typer.Typer()
 
@@ -44,5 +45,7 @@ def serve(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
         say("cli.serve.no_survey", language)
     import uvicorn
 
+    # Keep a browser's connection open while the resident reads the next question (uvicorn's default 5 s would
+    # close it mid-thought, and a request sent just then would meet a closed connection).
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, access_log=False,
-                log_level="warning", server_header=False, date_header=False)
+                log_level="warning", server_header=False, date_header=False, timeout_keep_alive=KEEP_ALIVE_S)

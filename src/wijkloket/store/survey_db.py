@@ -21,16 +21,16 @@ from types import TracebackType
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, RowMapping, create_engine, delete, event, func, select, update
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from wijkloket.errors import WorkspaceError
 from wijkloket.store.survey_migrations import TABLES, upgrade
 
 DB_FILE = "enquete.sqlite"
 ENV_URL = "WIJKLOKET_SURVEY_DB"
+READ_ONLY = "wijkloket_read_only"  # execution option of a transaction that only reads
 MODES = ("web", "paper", "phone")
 UNIT_COLUMNS = ["unit_no", "stratum", "area_code", "district", "age_band", "sex", "language", "inclusion_prob"]
 FRAME_COLUMNS = ["stratum", "area_code", "district", "age_band", "sex", "count"]
@@ -39,6 +39,10 @@ RESPONSE_COLUMNS = ["response_id", "mode", "complete", "stratum", "district", "a
 
 _S, _U, _F, _R, _A = (TABLES[n] for n in ("surveys", "sample_units", "frame_counts", "responses", "answers"))
 _E, _RUNS, _W = TABLES["entry_files"], TABLES["weight_runs"], TABLES["weights"]
+_SESS = TABLES["web_sessions"]
+# Statements every page of the web door runs, built once (building a statement costs more than running it)
+_SURVEYS_OF = select(_S).where(_S.c.gemeente == bindparam("gemeente")).order_by(_S.c.survey_id)
+_SURVEY_BY_ID = select(_S).where(_S.c.survey_id == bindparam("survey_id"))
 
 
 def survey_db_url(folder: Path) -> str:
@@ -83,7 +87,10 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, poolclass=NullPool)
+        # Pooled connections (the web door opens several transactions a page); reads begin deferred, so
+        # that readers (WAL) never wait for the one writer.
+        in_memory = parsed.database in (None, "", ":memory:")
+        engine = create_engine(parsed) if in_memory else create_engine(parsed, pool_size=16, max_overflow=48)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_con: Any, _record: Any) -> None:
@@ -93,14 +100,18 @@ def _engine(url: str) -> Engine:
             cur = dbapi_con.cursor()
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA busy_timeout = 10000")
+            if not in_memory:  # readers never wait for the writer (a shared folder needs PostgreSQL anyway)
+                cur.execute("PRAGMA journal_mode = WAL")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    # No ping before every use (a round trip per transaction): a connection lost to a server restart fails
+    # once, SQLAlchemy then drops the whole pool, and the web door's `retried` tries again on a new one.
+    return create_engine(parsed, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 class SurveyStore:
@@ -135,19 +146,23 @@ class SurveyStore:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction; calls made inside it (on this store) join it, and all is undone on an error."""
+    def transaction(self, read: bool = False) -> Iterator[Connection]:
+        """One transaction; calls made inside it (on this store) join it, and all is undone on an error.
+        `read`: it only reads (on SQLite it then takes no write lock, so it never waits for a writer)."""
         open_conn: Connection | None = getattr(self._local, "conn", None)
         if open_conn is not None:
             yield open_conn
             return
         try:
-            with self.engine.begin() as conn:
-                self._local.conn = conn
-                try:
-                    yield conn
-                finally:
-                    self._local.conn = None
+            with self.engine.connect() as conn:
+                if read:
+                    conn.execution_options(**{READ_ONLY: True})
+                with conn.begin():
+                    self._local.conn = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._local.conn = None
         except SQLAlchemyError as exc:
             raise WorkspaceError("error.survey_db_unreachable", url=shown_url(self.url),
                                  detail=str(exc).strip().splitlines()[0][:300], env=ENV_URL) from None
@@ -180,8 +195,8 @@ class SurveyStore:
         return self._survey_by_id(int(survey_id))
 
     def _survey_by_id(self, survey_id: int) -> SurveyRecord:
-        with self.transaction() as conn:
-            row = conn.execute(select(_S).where(_S.c.survey_id == survey_id)).mappings().one()
+        with self.transaction(read=True) as conn:
+            row = conn.execute(_SURVEY_BY_ID, {"survey_id": survey_id}).mappings().one()
         return _record(row)
 
     def survey(self, gemeente: str, name: str | None = None) -> SurveyRecord:
@@ -199,26 +214,26 @@ class SurveyStore:
 
     def surveys(self, gemeente: str) -> list[SurveyRecord]:
         """The gemeente's surveys, oldest first."""
-        with self.transaction() as conn:
-            rows = conn.execute(select(_S).where(_S.c.gemeente == gemeente).order_by(_S.c.survey_id)).mappings()
+        with self.transaction(read=True) as conn:
+            rows = conn.execute(_SURVEYS_OF, {"gemeente": gemeente}).mappings()
             return [_record(r) for r in rows]
 
     def sample(self, survey_id: int) -> pd.DataFrame:
         """The sample units (without code hashes) with responded, complete and mode."""
         cols = [_U.c[c] for c in (*UNIT_COLUMNS, "responded", "complete", "mode")]
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             rows = conn.execute(select(*cols).where(_U.c.survey_id == survey_id).order_by(_U.c.unit_no)).all()
         out = pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols])
         return out.astype({"unit_no": "int64", "inclusion_prob": "float64", "responded": bool, "complete": bool})
 
     def frame_counts(self, survey_id: int) -> pd.DataFrame:
         cols = [_F.c[c] for c in FRAME_COLUMNS]
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             rows = conn.execute(select(*cols).where(_F.c.survey_id == survey_id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=FRAME_COLUMNS).astype({"count": "int64"})
 
     def unit_for_code(self, survey_id: int, code_hash: str) -> int | None:
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             found = conn.execute(select(_U.c.unit_no).where(
                 _U.c.survey_id == survey_id, _U.c.code_hash == code_hash)).scalar_one_or_none()
         return None if found is None else int(found)
@@ -266,7 +281,7 @@ class SurveyStore:
     def responses(self, survey_id: int) -> pd.DataFrame:
         cols = [_R.c[c] for c in RESPONSE_COLUMNS[:-1]]
         query = select(*cols, _R.c.unit_no.is_not(None).label("linked")).where(_R.c.survey_id == survey_id)
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             rows = conn.execute(query.order_by(_R.c.response_id)).all()
         out = pd.DataFrame([tuple(r) for r in rows], columns=RESPONSE_COLUMNS)
         return out.astype({"response_id": "int64", "complete": bool, "design_weight": "float64", "linked": bool})
@@ -275,7 +290,7 @@ class SurveyStore:
         query = (select(_A.c.response_id, _A.c.question_id, _A.c.value)
                  .join(_R, _R.c.response_id == _A.c.response_id).where(_R.c.survey_id == survey_id)
                  .order_by(_A.c.response_id, _A.c.question_id, _A.c.value))
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             rows = conn.execute(query).all()
         out = pd.DataFrame([tuple(r) for r in rows], columns=["response_id", "question_id", "value"])
         return out.astype({"response_id": "int64"})
@@ -283,7 +298,7 @@ class SurveyStore:
     # --- entered files, closing, weights --------------------------------------------------------------
 
     def entry_seen(self, survey_id: int, sha: str) -> bool:
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             found = conn.execute(select(func.count()).select_from(_E).where(
                 _E.c.survey_id == survey_id, _E.c.sha256 == sha)).scalar_one()
         return bool(found)
@@ -295,11 +310,13 @@ class SurveyStore:
 
     def close(self, survey_id: int, unlink: bool) -> int:
         """Close fieldwork (no more responses); with `unlink`, responses lose their sample unit and the units
-        their code hash, for good. Returns the number of responses unlinked."""
+        their code hash, for good. The respondents' web sessions of the survey (bound to a code hash) end.
+        Returns the number of responses unlinked."""
         with self.transaction() as conn:
             rec = self._survey_by_id(survey_id)
             if rec.closed_at is None:
                 conn.execute(update(_S).where(_S.c.survey_id == survey_id).values(closed_at=_today()))
+            conn.execute(delete(_SESS).where(_SESS.c.survey_id == survey_id, _SESS.c.kind == "respondent"))
             if not unlink:
                 return 0
             n = conn.execute(update(_R).where(_R.c.survey_id == survey_id, _R.c.unit_no.is_not(None))
@@ -323,7 +340,7 @@ class SurveyStore:
                 conn.execute(_W.insert(), rows)
 
     def weights(self, survey_id: int) -> tuple[pd.DataFrame, dict[str, Any]] | None:
-        with self.transaction() as conn:
+        with self.transaction(read=True) as conn:
             report = conn.execute(select(_RUNS.c.report).where(_RUNS.c.survey_id == survey_id)).scalar_one_or_none()
             if report is None:
                 return None

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -176,13 +177,34 @@ def _web(conn: Connection) -> None:
         table.create(conn)
 
 
+def _v3_tables(meta: MetaData) -> dict[str, Table]:
+    """Attempts counted by the web door's throttle, shared by all its worker processes: the bucket ('code',
+    'login'), a keyed hash of the client's address (the key lives only in the server's memory) and when (seconds
+    since 1970). Rows are deleted once they leave the throttle's window."""
+    attempts = Table(
+        "web_attempts", meta,
+        Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+        Column("bucket", String(20), nullable=False),
+        Column("client", String(64), nullable=False),
+        Column("at", Float, nullable=False),
+        Index("ix_web_attempts_client", "bucket", "client", "at"),
+    )
+    return {attempts.name: attempts}
+
+
+def _throttle(conn: Connection) -> None:
+    for table in _v3_tables(MetaData()).values():
+        table.create(conn)
+
+
 STEPS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial", _initial),
     (2, "web", _web),
+    (3, "throttle", _throttle),
 ]
 
 METADATA = MetaData()
-TABLES = {**_v1_tables(METADATA), **_v2_tables(METADATA)}
+TABLES = {**_v1_tables(METADATA), **_v2_tables(METADATA), **_v3_tables(METADATA)}
 _VERSIONS = Table(
     VERSION_TABLE, METADATA,
     Column("version", Integer, primary_key=True, autoincrement=False),

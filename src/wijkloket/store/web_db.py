@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -18,6 +18,14 @@ from wijkloket.store.survey_db import SurveyStore
 from wijkloket.store.survey_migrations import TABLES
 
 _SESS, _U, _R, _A = (TABLES[n] for n in ("web_sessions", "sample_units", "responses", "answers"))
+_ATT = TABLES["web_attempts"]
+# Statements every page runs, built once (building a statement costs more than running it)
+_SESSION = select(_SESS).where(_SESS.c.session_hash == bindparam("h"), _SESS.c.expires_at > bindparam("now"))
+_UNIT = select(_U.c.unit_no, _U.c.language).where(_U.c.survey_id == bindparam("s"), _U.c.code_hash == bindparam("c"))
+_RESPONSE = select(_R.c.response_id, _R.c.complete).where(_R.c.survey_id == bindparam("s"),
+                                                          _R.c.unit_no == bindparam("u"))
+_ANSWERS = select(_A.c.question_id, _A.c.value).where(_A.c.response_id == bindparam("r")).order_by(
+    _A.c.question_id, _A.c.position)
 KINDS = ("respondent", "staff")
 
 
@@ -50,9 +58,8 @@ def add_session(db: SurveyStore, row: SessionRow, now: int) -> None:
 
 def get_session(db: SurveyStore, session_hash: str, now: int) -> SessionRow | None:
     """The session with this token hash when it has not ended yet."""
-    with db.transaction() as conn:
-        found = conn.execute(select(_SESS).where(_SESS.c.session_hash == session_hash,
-                                                 _SESS.c.expires_at > now)).mappings().one_or_none()
+    with db.transaction(read=True) as conn:
+        found = conn.execute(_SESSION, {"h": session_hash, "now": now}).mappings().one_or_none()
     if found is None:
         return None
     return SessionRow(str(found["session_hash"]), str(found["kind"]),
@@ -78,7 +85,7 @@ def delete_subject_sessions(db: SurveyStore, kind: str, subject: str) -> int:
 
 
 def count_sessions(db: SurveyStore) -> int:
-    with db.transaction() as conn:
+    with db.transaction(read=True) as conn:
         return len(conn.execute(select(_SESS.c.session_hash)).all())
 
 
@@ -95,18 +102,45 @@ class OwnResponse:
 
 def own_response(db: SurveyStore, survey_id: int, code_hash: str) -> OwnResponse | None:
     """The saved response of the unit with this code hash only (None when no unit has that hash)."""
-    with db.transaction() as conn:
-        unit = conn.execute(select(_U.c.unit_no, _U.c.language).where(
-            _U.c.survey_id == survey_id, _U.c.code_hash == code_hash)).one_or_none()
+    with db.transaction(read=True) as conn:
+        unit = conn.execute(_UNIT, {"s": survey_id, "c": code_hash}).one_or_none()
         if unit is None:
             return None
-        resp = conn.execute(select(_R.c.response_id, _R.c.complete).where(
-            _R.c.survey_id == survey_id, _R.c.unit_no == unit.unit_no)).one_or_none()
+        resp = conn.execute(_RESPONSE, {"s": survey_id, "u": unit.unit_no}).one_or_none()
         answers: dict[str, list[str]] = {}
         if resp is not None:
-            rows = conn.execute(select(_A.c.question_id, _A.c.value).where(_A.c.response_id == resp.response_id)
-                                .order_by(_A.c.question_id, _A.c.position)).all()
+            rows = conn.execute(_ANSWERS, {"r": resp.response_id}).all()
             for qid, value in rows:
                 answers.setdefault(str(qid), []).append(str(value))
     return OwnResponse(int(unit.unit_no), str(unit.language), resp is not None,
                        bool(resp.complete) if resp is not None else False, answers)
+
+
+# --- the throttle's attempts ------------------------------------------------------------------------------
+
+def count_attempt(db: SurveyStore, bucket: str, client: str, limit: int, window_s: float, now: float) -> float | None:
+    """Count one attempt of `client` in `bucket` unless it made `limit` within `window_s` seconds already; then
+    nothing is counted and the time its oldest attempt in the window was made is returned (None: counted).
+    Attempts that have left the window are deleted on the way."""
+    with db.transaction() as conn:
+        conn.execute(delete(_ATT).where(_ATT.c.at <= now - window_s))
+        made, oldest = conn.execute(select(func.count(), func.min(_ATT.c.at)).where(
+            _ATT.c.bucket == bucket, _ATT.c.client == client)).one()
+        if int(made) >= limit:
+            return float(oldest)
+        conn.execute(_ATT.insert().values(bucket=bucket, client=client, at=float(now)))
+    return None
+
+
+def forgive_attempt(db: SurveyStore, bucket: str, client: str) -> None:
+    """Take back the newest attempt of `client` in `bucket`."""
+    with db.transaction() as conn:
+        newest = conn.execute(select(_ATT.c.attempt_id).where(_ATT.c.bucket == bucket, _ATT.c.client == client)
+                              .order_by(_ATT.c.at.desc(), _ATT.c.attempt_id.desc()).limit(1)).scalar_one_or_none()
+        if newest is not None:
+            conn.execute(delete(_ATT).where(_ATT.c.attempt_id == newest))
+
+
+def attempt_clients(db: SurveyStore, bucket: str) -> set[str]:
+    with db.transaction(read=True) as conn:
+        return set(conn.execute(select(_ATT.c.client).where(_ATT.c.bucket == bucket)).scalars())

@@ -24,7 +24,7 @@ from wijkloket.survey.questionnaire import (
     parse_questionnaire,
     validate_answers,
 )
-from wijkloket.usecases.web_sessions import WebBackend, current_survey, retried, survey_key
+from wijkloket.usecases.web_sessions import Session, WebBackend, current_survey, find_session, retried, survey_key
 
 CODE_OUTCOMES = ("ok", "empty", "malformed", "typo", "unknown", "used", "closed", "no_survey")
 MODE = "web"
@@ -102,6 +102,33 @@ def own_answers(backend: WebBackend, view: SurveyView, code_hash: str) -> OwnAns
     if own is None:
         return None
     return OwnAnswers(own.answers, own.complete, own.language)
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a respondent's page needs from the database, read in one transaction: the survey, the session
+    of the cookie (None when it has ended) and, for a respondent session of this survey, its saved answers."""
+
+    view: SurveyView | None
+    session: Session | None
+    own: OwnAnswers | None
+
+
+def page_state(backend: WebBackend, token: str) -> PageState:
+    """The survey, the cookie's session and that session's own answers, in one read (one round of the
+    database instead of three: a page under load waits less)."""
+
+    def read() -> PageState:
+        with backend.db.transaction(read=True):
+            view = open_survey(backend)
+            session = find_session(backend, token) if token else None
+            own = None
+            if view is not None and session is not None and session.kind == "respondent" \
+                    and session.survey_id == view.survey_id:
+                own = own_answers(backend, view, session.subject)
+        return PageState(view, session, own)
+
+    return retried(backend, read)
 
 
 # --- the way through the questions ----------------------------------------------------------------------

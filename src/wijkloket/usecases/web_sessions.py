@@ -180,3 +180,20 @@ def end_session(backend: WebBackend, session: Session) -> None:
 
 def end_subject_sessions(backend: WebBackend, kind: str, subject: str) -> int:
     return retried(backend, lambda: web_db.delete_subject_sessions(backend.db, kind, subject))
+
+
+# --- the throttle ---------------------------------------------------------------------------------------
+
+def count_attempt(backend: WebBackend, bucket: str, client: str, limit: int, window_s: float,
+                  now: float) -> float | None:
+    """One attempt of `client` (a keyed hash) in `bucket`, counted in the survey database so that every worker
+    process of the server counts together; see `web_db.count_attempt`."""
+    return retried(backend, lambda: web_db.count_attempt(backend.db, bucket, client, limit, window_s, now))
+
+
+def forgive_attempt(backend: WebBackend, bucket: str, client: str) -> None:
+    retried(backend, lambda: web_db.forgive_attempt(backend.db, bucket, client))
+
+
+def attempt_clients(backend: WebBackend, bucket: str) -> set[str]:
+    return retried(backend, lambda: web_db.attempt_clients(backend.db, bucket))

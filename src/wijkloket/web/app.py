@@ -113,9 +113,10 @@ def create_app(config: WebConfig) -> FastAPI:
                   lifespan=lifespan, default_response_class=HTMLResponse)
     app.state.config = config
     app.state.backend = backend
-    app.state.throttle = security.Throttle(config.code_attempts, 60.0 * config.throttle_minutes)
+    app.state.throttle = security.Throttle(config.code_attempts, 60.0 * config.throttle_minutes,
+                                           _key=security.throttle_key(config.secret), backend=backend)
     _install_handlers(app)
-    app.middleware("http")(security.headers_middleware)
+    app.add_middleware(security.SecurityHeaders)
     page = _too_large_page(config)
     app.add_middleware(security.BodyLimit, max_body=config.max_body, page=lambda: page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -102,15 +102,15 @@ def _question_path(request: Request, qid: str | None) -> str:
 # --- the questions --------------------------------------------------------------------------------------
 
 def _respondent(request: Request) -> tuple[SurveyView, Session, wr.OwnAnswers] | Response:
-    """The survey, the session and its saved answers; or the page to show instead."""
-    found = _survey(request)
-    if isinstance(found, Response):
-        return found
-    session = security.current_session(request, KIND)
-    if session is None or session.survey_id != found.survey_id:
-        return _message(request, "session_ended")
-    own = wr.own_answers(security.backend(request), found, session.subject)
-    if own is None:
+    """The survey, the session and its saved answers (read at once); or the page to show instead."""
+    state = wr.page_state(security.backend(request), request.cookies.get(security.SESSION_COOKIE, ""))
+    request.state.session = state.session  # what check_csrf and the templates use
+    if state.view is None:
+        return _message(request, "no_survey")
+    if state.view.closed:
+        return _message(request, "closed")
+    found, session, own = state.view, state.session, state.own
+    if session is None or session.kind != KIND or session.survey_id != found.survey_id or own is None:
         return _message(request, "session_ended")
     if own.complete:
         return _message(request, "already", default_lang=own.language)
@@ -154,10 +154,10 @@ def question(request: Request, question: str, terug: str = "") -> Response:
 def answer(request: Request, question: str, csrf: TokenForm = "", answer: AnswerForm = [],  # noqa: B006
            action: Annotated[str, Form(max_length=20)] = "next",
            terug: Annotated[str, Form(max_length=20)] = "") -> Response:
-    security.check_csrf(request, {security.CSRF_FIELD: csrf})
-    found = _respondent(request)
-    if isinstance(found, Response):
+    found = _respondent(request)  # reads only: nothing is changed before the token is checked
+    if isinstance(found, Response):  # a page that only says why nothing can be done (closed, session ended)
         return found
+    security.check_csrf(request, {security.CSRF_FIELD: csrf})
     view, session, own = found
     q = view.questionnaire
     answers = wr.shown_answers(q, own.answers)
@@ -236,10 +236,10 @@ def check(request: Request) -> Response:
 
 @router.post("/verzenden", name="respondent_submit")
 def send(request: Request, csrf: TokenForm = "") -> Response:
-    security.check_csrf(request, {security.CSRF_FIELD: csrf})
-    found = _respondent(request)
-    if isinstance(found, Response):
+    found = _respondent(request)  # reads only: nothing is changed before the token is checked
+    if isinstance(found, Response):  # a page that only says why nothing can be done (closed, session ended)
         return found
+    security.check_csrf(request, {security.CSRF_FIELD: csrf})
     view, session, own = found
     try:
         outcome, missing = wr.submit(security.backend(request), view, session.subject)

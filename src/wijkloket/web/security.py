@@ -8,8 +8,9 @@
   Referer) is another host. A failure is a 403 page and nothing is done.
 - `throttle(request, bucket)` counts one attempt of this client in `bucket` and refuses (429 page saying
   how many minutes to wait) once `code_attempts` attempts were made within `throttle_minutes`. The client
-  is known only by a keyed hash of its address, with a key that lives in this process's memory; nothing is
-  written anywhere. Several worker processes each count on their own.
+  is known only by a keyed hash of its address (the key is derived from the server's secret, which lives in
+  memory only). The server counts in the survey database, so that all its worker processes count together;
+  an attempt's row is deleted once it has left the window.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,28 +151,36 @@ def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
 
 @dataclass
 class Throttle:
-    """Attempts per client per bucket in a sliding window, in this process's memory only."""
+    """Attempts per client per bucket in a sliding window: in the survey database when `backend` is given (the
+    server: shared by its worker processes), else in this process's memory."""
 
     limit: int
     window_s: float
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.time  # wall-clock seconds: the same in every process
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    backend: WebBackend | None = field(default=None, repr=False)
     _seen: dict[str, dict[str, deque[float]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, address: str) -> str:
         return hmac.new(self._key, address.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def _wait(self, oldest: float, now: float) -> int:
+        return max(1, math.ceil((oldest + self.window_s - now) / 60))
+
     def hit(self, bucket: str, address: str) -> int:
         """Count one attempt; returns 0 when allowed, else the whole minutes to wait (at least 1)."""
         who, now = self.client(address), self.clock()
+        if self.backend is not None:
+            oldest = web_sessions.count_attempt(self.backend, bucket, who, self.limit, self.window_s, now)
+            return 0 if oldest is None else self._wait(oldest, now)
         with self._lock:
             clients = self._seen.setdefault(bucket, {})
             times = clients.setdefault(who, deque())
             while times and times[0] <= now - self.window_s:
                 times.popleft()
             if len(times) >= self.limit:
-                return max(1, math.ceil((times[0] + self.window_s - now) / 60))
+                return self._wait(times[0], now)
             times.append(now)
             if len(clients) > _MAX_CLIENTS:
                 self._prune(clients, now)
@@ -179,14 +188,29 @@ class Throttle:
 
     def forgive(self, bucket: str, address: str) -> None:
         """Take back this client's last attempt (it succeeded)."""
+        if self.backend is not None:
+            web_sessions.forgive_attempt(self.backend, bucket, self.client(address))
+            return
         with self._lock:
             times = self._seen.get(bucket, {}).get(self.client(address))
             if times:
                 times.pop()
 
+    def clients(self, bucket: str) -> set[str]:
+        """The (hashed) clients with attempts in the window."""
+        if self.backend is not None:
+            return web_sessions.attempt_clients(self.backend, bucket)
+        with self._lock:
+            return set(self._seen.get(bucket, {}))
+
     def _prune(self, clients: dict[str, deque[float]], now: float) -> None:
         for who in [w for w, ts in clients.items() if not ts or ts[-1] <= now - self.window_s]:
             del clients[who]
+
+
+def throttle_key(secret: str) -> bytes:
+    """The key of the clients' hashes: the same in every worker process (they share the secret)."""
+    return hmac.new(secret.encode("utf-8"), b"throttle", hashlib.sha256).digest()
 
 
 def _address(request: Request) -> str:
@@ -212,27 +236,57 @@ def forgive(request: Request, bucket: str) -> None:
 SHARED_ASSETS = frozenset({"/dashboard/plotly.js", "/dashboard/plotly.css", "/dashboard/maplibre.css"})
 
 
-async def headers_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+def _cookie(name: str, value: str, secure: bool, max_age: int | None = None, httponly: bool = True) -> bytes:
+    parts = [f"{name}={value}", "Path=/", "SameSite=strict"]
+    parts += ["HttpOnly"] if httponly else []
+    parts += ["Secure"] if secure else []
+    parts += [f"Max-Age={max_age}"] if max_age is not None else []
+    return "; ".join(parts).encode("latin-1")
+
+
+class SecurityHeaders:
     """Security headers on every response; no caching except of the static files; the `wl_pre` cookie for
-    forms shown before a session; `?lang=` remembered in the `wl_lang` cookie."""
-    nonce = request.cookies.get(PRE_COOKIE, "")
-    fresh = not (16 <= len(nonce) <= 64 and nonce.isalnum())
-    request.state.pre_nonce = secrets.token_hex(16) if fresh else nonce
-    response = await call_next(request)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.url.path in SHARED_ASSETS:  # the same for everyone (plotly's 4.8 MB bundle): cache it
-        response.headers["Cache-Control"] = "public, max-age=86400"
-    elif not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
-        if fresh and not request.url.path.startswith("/api/"):
-            response.set_cookie(PRE_COOKIE, request.state.pre_nonce, httponly=True, samesite="strict",
-                                secure=_secure(request), path="/")
+    forms shown before a session; `?lang=` remembered in the `wl_lang` cookie. A plain ASGI middleware (no
+    extra task and stream per request, as Starlette's `BaseHTTPMiddleware` would have)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        nonce = request.cookies.get(PRE_COOKIE, "")
+        fresh = not (16 <= len(nonce) <= 64 and nonce.isalnum())
+        request.state.pre_nonce = secrets.token_hex(16) if fresh else nonce
+        extra = _extra_headers(request, fresh)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                added = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items() if k.lower().encode() not in have]
+                own = [(k, v) for k, v in extra if k != b"cache-control" or k not in have]
+                message = {**message, "headers": [*message.get("headers", []), *added, *own]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _extra_headers(request: Request, fresh: bool) -> list[tuple[bytes, bytes]]:
+    """Cache-Control and the cookies this middleware sets (the app itself never sets Cache-Control)."""
+    path, secure = request.url.path, _secure(request)
+    out: list[tuple[bytes, bytes]] = []
+    if path in SHARED_ASSETS:  # the same for everyone (plotly's 4.8 MB bundle): cache it
+        out.append((b"cache-control", b"public, max-age=86400"))
+    elif not path.startswith("/static/"):
+        out.append((b"cache-control", b"no-store"))
+        if fresh and not path.startswith("/api/"):
+            out.append((b"set-cookie", _cookie(PRE_COOKIE, request.state.pre_nonce, secure)))
     lang = request.query_params.get("lang")
     if lang in ("nl", "en") and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, samesite="strict", secure=_secure(request), path="/",
-                            max_age=365 * 24 * 3600)
-    return response
+        out.append((b"set-cookie", _cookie(LANG_COOKIE, str(lang), secure, 365 * 24 * 3600, httponly=False)))
+    return out
 
 
 class _TooLarge(Exception):  # noqa: N818
