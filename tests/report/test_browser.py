@@ -4,28 +4,29 @@ package, driven by Playwright) at 1280 and 420 px wide. Nothing is fetched, noth
 window (a wide table scrolls inside its own box, which takes the keyboard focus), axe-core finds no
 WCAG 2.1 A/AA violation, and Tab reaches the skip link and the contents with a visible focus ring.
 
-Needs /usr/bin/chromium and tests/.node/node_modules/axe-core (both installed by scripts/setup.sh). Without
-them the tests are skipped with the reason, except in CI (CI=true), where they fail."""
+The browser and axe-core come from `fixtures.chromium`: it needs /usr/bin/chromium and
+tests/.node/node_modules/axe-core (both installed by scripts/setup.sh). Without them the tests are skipped
+with the reason, except in CI (CI=true), where they fail."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.chromium import (  # noqa: F401 (fixtures)
+    AXE_RUN,
+    WCAG_TAGS,
+    axe_source_fixture,
+    chromium_fixture,
+)
 
 from wijkloket.indicators.registry import load_registry
 from wijkloket.usecases import open_workspace
 from wijkloket.usecases.report import write_report
 
-AXE = Path(__file__).parents[1] / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 WIDTHS = (1280, 420)
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Every element's box against the window; inside a table's scrolling box only the box itself counts.
 OVERFLOWING = """(width) => {
@@ -41,47 +42,12 @@ OVERFLOWING = """(width) => {
   }
   return out;
 }"""
-AXE_RUN = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}; ` +
-    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-}"""
 FOCUSED = """() => {
   const el = document.activeElement, style = getComputedStyle(el), r = el.getBoundingClientRect();
   return {tag: el.tagName.toLowerCase(), href: el.getAttribute('href'), cls: el.className, nav: !!el.closest('nav'),
           outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
           visible: r.width > 1 && r.height > 1 && r.right > 0 && r.bottom > 0};
 }"""
-
-
-def unavailable(reason: str) -> None:
-    """Skip with `reason`, or fail in CI, where the set-up installs everything these tests need."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run the browser tests)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Debian Chromium for the module (Playwright never downloads a browser here)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed; run bash scripts/setup.sh")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        unavailable("Debian's chromium is not installed; bash scripts/setup.sh installs it (as root)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    if not AXE.exists():
-        unavailable(f"axe-core is missing at {AXE}; run bash scripts/setup.sh (npm install)")
-    return AXE.read_text("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +59,7 @@ def reports(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 
 @pytest.fixture
-def open_page(browser: Any) -> Iterator[Any]:
+def open_page(chromium: Any) -> Iterator[Any]:
     """`open_page(path, width)`: report.html in a fresh page. Any request for something other than the file
     itself or a data: URI is refused and recorded, and the test fails if there was one."""
     pages: list[Any] = []
@@ -107,7 +73,7 @@ def open_page(browser: Any) -> Iterator[Any]:
                 refused.append(r.request.url)
                 r.abort()
 
-        page = browser.new_page(viewport={"width": width, "height": 900})
+        page = chromium.new_page(viewport={"width": width, "height": 900})
         pages.append(page)
         page.route("**/*", route)
         page.goto(path.as_uri())
@@ -121,13 +87,13 @@ def open_page(browser: Any) -> Iterator[Any]:
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_fits_the_window_and_passes_axe(reports: dict[str, Path], open_page: Any, axe: str, lang: str,
+def test_fits_the_window_and_passes_axe(reports: dict[str, Path], open_page: Any, axe_source: str, lang: str,
                                         width: int) -> None:
     page = open_page(reports[lang], width)
     assert page.evaluate("document.documentElement.lang") == lang
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate(OVERFLOWING, width) == []
-    page.add_script_tag(content=axe)
+    page.add_script_tag(content=axe_source)
     assert page.evaluate(AXE_RUN, WCAG_TAGS) == []
 
 

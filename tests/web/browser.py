@@ -1,6 +1,7 @@
 """Fixtures of the browser journeys (issue 11, point 6): `wijkloket serve` as a real uvicorn subprocess on a
 free port, on a copy of the demo workspace (its synthetic survey in fieldwork, its key kept beside it), and the
-Debian Chromium driven by Playwright (never a browser download), with axe-core injected into every page.
+Debian Chromium of `fixtures.chromium` driven by Playwright (never a browser download), with axe-core
+injected into every page.
 
 Needs /usr/bin/chromium and tests/.node/node_modules/axe-core (both installed by scripts/setup.sh). Without
 them the tests are skipped with the reason, except in CI (CI=true), where they fail. The PostgreSQL variants
@@ -22,6 +23,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.chromium import (  # noqa: F401 (the journeys' fixtures)
+    AXE_RUN,
+    WCAG_TAGS,
+    axe_source_fixture,
+    chromium_fixture,
+)
 from sqlalchemy import func, select
 
 from wijkloket.store.survey_db import SurveyRecord, SurveyStore
@@ -30,47 +37,8 @@ from wijkloket.survey.codes import code_hash, make_code
 from wijkloket.usecases.demo import demo_key_file
 from wijkloket.usecases.survey_keys import read_key
 
-AXE = Path(__file__).parents[1] / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_RUN = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}; ` +
-    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-}"""
 GEMEENTE = "GM0392"
 WIJKLOKET = Path(sys.executable).parent / "wijkloket"
-
-
-def unavailable(reason: str) -> None:
-    """Skip with `reason`, or fail in CI, where the set-up installs everything these tests need."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run the browser tests)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module", name="chromium")
-def chromium_fixture() -> Iterator[Any]:
-    """One headless Debian Chromium for the module."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed; run bash scripts/setup.sh")
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        unavailable("Debian's chromium is not installed; bash scripts/setup.sh installs it (as root)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module", name="axe_source")
-def axe_source_fixture() -> str:
-    if not AXE.exists():
-        unavailable(f"axe-core is missing at {AXE}; run bash scripts/setup.sh (npm install)")
-    return AXE.read_text("utf-8")
 
 
 def free_port() -> int:

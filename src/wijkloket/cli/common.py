@@ -32,6 +32,7 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output")]
 LevelOpt = Annotated[str, typer.Option()]
 YearOpt = Annotated[int | None, typer.Option()]
 ModeOpt = Annotated[str, typer.Option()]
+SurveyOpt = Annotated[str | None, typer.Option("--survey")]
 
 FORMATS = ("table", "csv", "xlsx", "gpkg")
 FILE_FORMATS = ("xlsx", "gpkg")  # need -o; table and csv can go to standard output
@@ -79,6 +80,15 @@ def check_format(format: str, output: Path | None, known: tuple[str, ...] = FORM
         raise WijkloketError("error.unknown_format", format=format, known=", ".join(known))
     if format in FILE_FORMATS:
         need_output(format, output)
+
+
+def output_lang(lang: str | None, workspace: Path, format: str, output: Path | None,
+                known: tuple[str, ...] = FORMATS) -> str:
+    """The opening of a command with `--format` and `-o`: its output language (`resolve_lang`), with the
+    format and output file checked (`check_format`) before any work is done."""
+    language = resolve_lang(lang, workspace)
+    check_format(format, output, known)
+    return language
 
 
 def check_level(level: str) -> None:

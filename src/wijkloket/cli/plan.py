@@ -14,8 +14,8 @@ from wijkloket.cli.common import (
     ModeOpt,
     OutOpt,
     WorkspaceOpt,
-    check_format,
     need_output,
+    output_lang,
     registry,
     resolve_lang,
     say,
@@ -46,8 +46,7 @@ def plan_options(
     lang: LangOpt = None,
 ) -> None:
     """Cost and reach per option, with 80% intervals; every assumption printed with its source."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, OPTIONS_FORMATS)
+    language = output_lang(lang, workspace, format, output, OPTIONS_FORMATS)
     reg = registry()
     with open_workspace(workspace) as ws:
         res = Analysis(ws, reg).options(scenarios, language, draws, seed)
@@ -112,8 +111,7 @@ def plan_locate(
     lang: LangOpt = None,
 ) -> None:
     """The best new sites among the candidates, existing desks fixed (exact, HiGHS)."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, LOCATE_FORMATS)
+    language = output_lang(lang, workspace, format, output, LOCATE_FORMATS)
     with open_workspace(workspace) as ws:
         out = Analysis(ws, registry()).locate(add, objective, weight, mode, minutes, time_limit, capacity)
     from wijkloket.report import exports

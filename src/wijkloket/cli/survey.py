@@ -12,7 +12,7 @@ from wijkloket.cli.common import (
     LangOpt,
     OutOpt,
     WorkspaceOpt,
-    check_format,
+    output_lang,
     registry,
     resolve_lang,
     say,
@@ -83,8 +83,7 @@ def survey_design(
     lang: LangOpt = None,
 ) -> None:
     """Sample size per stratum for a 95% margin of error, the expected response and a design effect."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, DESIGN_FORMATS)
+    language = output_lang(lang, workspace, format, output, DESIGN_FORMATS)
     if by not in ("district", "wijk"):
         raise WijkloketError("error.survey_by", value=by)
     extra = _oversample(oversample or [])

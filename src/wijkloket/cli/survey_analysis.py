@@ -8,19 +8,27 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from wijkloket.cli.common import FormatOpt, LangOpt, OutOpt, WorkspaceOpt, check_format, resolve_lang, say, write_output
+from wijkloket.cli.common import (
+    FormatOpt,
+    LangOpt,
+    OutOpt,
+    SurveyOpt,
+    WorkspaceOpt,
+    output_lang,
+    say,
+    write_output,
+)
 from wijkloket.cli.render import Cell, Column, TableView, print_table
 from wijkloket.config import load_settings
 from wijkloket.errors import WijkloketError
 from wijkloket.i18n import fmt_number, t
 from wijkloket.usecases.survey_fieldwork import FIELDWORK_COLUMNS, Monitor, monitor
-from wijkloket.usecases.survey_results import TOTAL, SurveyResults, answer_label, results
+from wijkloket.usecases.survey_results import TOTAL, SurveyResults, answer_label, results, results_frame
 from wijkloket.usecases.survey_weighting import DEFAULT_MARGINS, WeightResult, weight
 
 MONITOR_FORMATS = ("table", "csv", "xlsx")
 WEIGHT_FORMATS = ("table", "csv")
 RESULTS_FORMATS = ("table", "csv", "xlsx")
-SurveyOpt = Annotated[str | None, typer.Option("--survey")]
 MONITOR_LABELS = {"stratum": "survey.monitor.stratum", "gross": "survey.monitor.gross",
                   "responded": "survey.monitor.responded", "complete": "survey.monitor.complete",
                   "partial": "survey.monitor.partial", "response_rate": "survey.monitor.response_rate",
@@ -31,6 +39,12 @@ WEIGHT_LABELS = ("survey.weight.margin", "survey.weight.cell", "survey.weight.po
 RESULT_LABELS = ("survey.results.question", "survey.results.answer", "survey.results.domain",
                  "survey.results.estimate", "survey.results.interval", "survey.results.n", "survey.results.deff",
                  "survey.results.reliable")
+
+
+def _start(lang: str | None, workspace: Path, format: str, output: Path | None,
+           known: tuple[str, ...]) -> tuple[str, str]:
+    """The output language (the format checked first, see `output_lang`) and the workspace's municipality."""
+    return output_lang(lang, workspace, format, output, known), load_settings(workspace).gemeente
 
 
 def _stamp(synthetic: bool, lang: str) -> str:
@@ -47,9 +61,7 @@ def survey_monitor(
     lang: LangOpt = None,
 ) -> None:
     """Response per stratum and mode, the R-indicator, and optionally the reminder list."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, MONITOR_FORMATS)
-    gemeente = load_settings(workspace).gemeente
+    language, gemeente = _start(lang, workspace, format, output, MONITOR_FORMATS)
     res = monitor(workspace, gemeente, survey, key, reminders)
     from wijkloket.report import survey_exports
 
@@ -100,9 +112,7 @@ def survey_weight(
     lang: LangOpt = None,
 ) -> None:
     """Design weights raked to the margins, with bounds or trimming; saved with the survey."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, WEIGHT_FORMATS)
-    gemeente = load_settings(workspace).gemeente
+    language, gemeente = _start(lang, workspace, format, output, WEIGHT_FORMATS)
     res = weight(workspace, gemeente, survey, margins, source, _bounds(bounds), trim)
     if not write_output(format, output, language, n=len(res.weights),
                         csv=lambda: res.weights.assign(synthetic=res.synthetic), xlsx=lambda path: None):
@@ -142,23 +152,14 @@ def survey_results(
     lang: LangOpt = None,
 ) -> None:
     """Weighted estimates with 95% intervals per question and answer, in total or per group."""
-    language = resolve_lang(lang, workspace)
-    check_format(format, output, RESULTS_FORMATS)
-    gemeente = load_settings(workspace).gemeente
+    language, gemeente = _start(lang, workspace, format, output, RESULTS_FORMATS)
     res = results(workspace, gemeente, survey, by)
     from wijkloket.report import survey_exports
 
     if not write_output(format, output, language, n=len(res.table),
-                        csv=lambda: results_csv(res),
+                        csv=lambda: results_frame(res),
                         xlsx=lambda path: survey_exports.write_results_xlsx(res, path, language)):
         _print_results(res, language)
-
-
-def results_csv(res: SurveyResults) -> pd.DataFrame:
-    """The results table with `domain` 'total' for the whole population and a `synthetic` column."""
-    table = res.table.copy()
-    table.loc[table["domain_level"] == TOTAL, "domain"] = TOTAL
-    return table.assign(questionnaire_version=res.survey.questionnaire_version, synthetic=res.synthetic)
 
 
 def _print_results(res: SurveyResults, lang: str) -> None:

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from wijkloket.cli.common import LangOpt, WorkspaceOpt, err, resolve_lang, say
+from wijkloket.cli.common import LangOpt, SurveyOpt, WorkspaceOpt, err, resolve_lang, say
 from wijkloket.cli.render import Column, TableView, print_table
 from wijkloket.i18n import fmt_number, t
 from wijkloket.usecases import survey_entry
 
 ModeOpt = Annotated[str, typer.Option("--mode")]
-SurveyOpt = Annotated[str | None, typer.Option("--survey")]
 KeyOpt = Annotated[Path | None, typer.Option("--key")]
 RejectsOpt = Annotated[Path | None, typer.Option("--rejects")]
 

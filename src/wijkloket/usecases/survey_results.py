@@ -138,3 +138,11 @@ def results(folder: Path, gemeente: str | None = None, survey_name: str | None =
     fieldwork, _ = fieldwork_table(sample)
     return SurveyResults(table, rec, questionnaire, report, fieldwork, sample_r_indicator(sample),
                          rec.synthetic, by)
+
+
+def results_frame(res: SurveyResults) -> pd.DataFrame:
+    """The results table as `survey results --format csv` and the staff export write it: `domain` 'total' for
+    the whole population, the questionnaire's version and a `synthetic` column."""
+    table = res.table.copy()
+    table.loc[table["domain_level"] == TOTAL, "domain"] = TOTAL
+    return table.assign(questionnaire_version=res.survey.questionnaire_version, synthetic=res.synthetic)

@@ -251,15 +251,6 @@ def _weights_frame(backend: WebBackend) -> tuple[pd.DataFrame, str]:
     return table.assign(synthetic=rec.synthetic), rec.name
 
 
-def _results_frame(res: Any) -> pd.DataFrame:
-    """As `survey results --format csv`: `domain` 'total' for the whole population, the version, `synthetic`."""
-    from wijkloket.usecases.survey_results import TOTAL
-
-    table = res.table.copy()
-    table.loc[table["domain_level"] == TOTAL, "domain"] = TOTAL
-    return table.assign(questionnaire_version=res.survey.questionnaire_version, synthetic=res.synthetic)
-
-
 def _stem(kind: str, survey: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{survey}-{kind}")[:100]
 
@@ -277,11 +268,11 @@ def export(backend: WebBackend, kind: str, fmt: str, lang: str) -> Download:
         mon = retried(backend, lambda: survey_fieldwork.monitor(folder, backend.gemeente))
         return Download(_stem(kind, mon.survey.name) + ".csv", CSV_TYPE,
                         csv_bytes(mon.table.assign(synthetic=mon.synthetic)))
-    from wijkloket.usecases.survey_results import results
+    from wijkloket.usecases.survey_results import results, results_frame
 
     res = retried(backend, lambda: results(folder, backend.gemeente))
     if fmt == "csv":
-        return Download(_stem(kind, res.survey.name) + ".csv", CSV_TYPE, csv_bytes(_results_frame(res)))
+        return Download(_stem(kind, res.survey.name) + ".csv", CSV_TYPE, csv_bytes(results_frame(res)))
     from wijkloket.report.survey_exports import write_results_xlsx
 
     with tempfile.TemporaryDirectory(prefix="wijkloket-export-") as tmp:
