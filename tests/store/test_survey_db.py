@@ -179,7 +179,7 @@ def test_migrations_run_once(survey_url: str) -> None:
     with engine.connect() as con:
         rows = con.execute(text("SELECT version, name FROM survey_schema_version")).all()
     engine.dispose()
-    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "web")]
+    assert [tuple(r) for r in rows] == [(1, "initial"), (2, "web"), (3, "throttle")]
 
 
 def test_default_url_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

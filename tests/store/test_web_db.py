@@ -51,6 +51,8 @@ def test_own_response_reads_that_code_only(survey_url: str) -> None:
 
 
 def test_a_database_of_version_1_gets_the_web_tables(survey_url: str) -> None:
+    """A survey database as issue 10 shipped it gets the web door's steps: 2 (sessions, staff) and 3 (the
+    throttle's attempts), and the new tables work."""
     engine = create_engine(survey_url)
     with engine.begin() as conn:  # the survey database as issue 10 shipped it
         from wijkloket.store.survey_migrations import _VERSIONS
@@ -63,5 +65,8 @@ def test_a_database_of_version_1_gets_the_web_tables(survey_url: str) -> None:
         web_db.add_session(db, _row("d" * 64, 10), now=0)
         with db.transaction() as conn:
             versions = conn.execute(text("SELECT version FROM survey_schema_version ORDER BY version")).all()
-    assert [v for (v,) in versions] == [1, 2]
+    assert [v for (v,) in versions] == [1, 2, 3]
+    with SurveyStore(survey_url) as db:
+        assert web_db.count_attempt(db, "code", "x" * 64, 1, 900.0, now=1000.0) is None
+        assert web_db.count_attempt(db, "code", "x" * 64, 1, 900.0, now=1001.0) == 1000.0
     assert web_db.backend_name(survey_url) in ("sqlite", "postgresql") and web_db.backend_name("::") == ""
