@@ -22,13 +22,6 @@ def _fails(result: tuple[int, str, str], *needles: str) -> str:
     return err
 
 
-@pytest.fixture
-def ws(tmp_path: Path, cli: Cli) -> Path:
-    folder = tmp_path / "ws"
-    assert cli("init", folder, "--gemeente", "GM0392")[0] == 0
-    return folder
-
-
 def _n_sources(ws: Path) -> int:
     with Workspace(ws, read_only=True) as w:
         return len(w.sources())

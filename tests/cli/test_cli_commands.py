@@ -24,7 +24,7 @@ LEAVES = {
     "add issuances", "add points", "add network", "profile", "usage", "issuances", "access", "plan options",
     "plan locate", "plan pmedian", "simulate", "underuse", "forecast", "survey new", "survey check", "survey design",
     "survey draw", "survey enter", "survey close", "survey monitor", "survey weight", "survey results",
-    "staff add", "staff list", "staff disable", "serve",
+    "staff add", "staff list", "staff disable", "serve", "fetch cbs", "compare",
 }
 HELP_LINE = {"nl": "Toon deze hulp en stop.", "en": "Show this help and exit."}
 

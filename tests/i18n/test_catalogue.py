@@ -18,6 +18,7 @@ from wijkloket.plan.scenarios import DISTRIBUTIONS, FIELDS, GLOBALS
 from wijkloket.report.exports import UNIT_KEYS
 from wijkloket.report.sections.methods import METHODS
 from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_STATUSES
+from wijkloket.sources.cbs import WARNINGS as CBS_WARNINGS
 from wijkloket.sources.frame import REJECT_REASONS as FRAME_REJECT_REASONS
 from wijkloket.sources.logs import REJECT_REASONS, synonyms
 from wijkloket.sources.points import KINDS, SKIP_REASONS
@@ -46,7 +47,7 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "cli.desk_legend_*": DESK_KINDS,
     "cli.desk_title_*": DESK_KINDS,
     "cli.locate_*": ("area", "now", "new"),
-    "cli.warn_*": ("invalid_cells",),
+    "cli.warn_*": (*CBS_WARNINGS, "indeling_changed"),  # indeling_changed: usecases.vintages
     "desk.*": DESK_INDICATORS,
     "error.no_events_*": DESK_KINDS,
     "kind.*": KINDS,

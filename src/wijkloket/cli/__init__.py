@@ -1,6 +1,6 @@
 """The command line: parses input, calls the core, formats what it returns. Nothing else.
 
-One module per group of commands (`workspace`, `add`, `analyse`, `plan`, `simulate`); `common`
+One module per group of commands (`workspace`, `add`, `fetch`, `analyse`, `plan`, `simulate`); `common`
 holds what they share, `render` draws every terminal table, `helps` puts the help texts (from
 `i18n/cli.toml`) in the user's language, and `errors` is the one place that turns errors into exit
 codes.
@@ -12,7 +12,8 @@ import sys
 
 import typer
 
-from wijkloket.cli import add, analyse, forecast, plan, serve, simulate, staff, survey, underuse, workspace
+from wijkloket.cli import add, analyse, fetch, forecast, plan, serve, simulate, staff, survey, underuse, workspace
+from wijkloket.cli import compare as compare_cmd
 from wijkloket.cli.errors import exit_codes
 from wijkloket.cli.helps import LocalisedGroup, lang_callback
 
@@ -20,7 +21,9 @@ app = typer.Typer(cls=LocalisedGroup, callback=lang_callback, no_args_is_help=Tr
                   pretty_exceptions_enable=False)
 app.add_typer(workspace.app)
 app.add_typer(add.app, name="add")
+app.add_typer(fetch.app, name="fetch")
 app.add_typer(analyse.app)
+app.add_typer(compare_cmd.app)
 app.add_typer(plan.app, name="plan")
 app.add_typer(simulate.app)
 app.add_typer(underuse.app)

@@ -39,13 +39,15 @@ def add_cbs(
     year: Annotated[int | None, typer.Option()] = None,
     layer: Annotated[str | None, typer.Option()] = None,
     encoding: Annotated[str | None, typer.Option()] = None,
+    crosswalk: Annotated[Path | None, typer.Option()] = None,
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
 ) -> None:
     """Add a CBS file; the same file again changes nothing, a newer release replaces the old one."""
     language = resolve_lang(lang, workspace)
     with open_workspace(workspace, write=True) as ws, err.status(t("cli.reading", language, file=file.name)):
-        report = ingest.add_cbs(ws, file, registry(), year=year, layer=layer, encoding=encoding)
+        report = ingest.add_cbs(ws, file, registry(), year=year, layer=layer, encoding=encoding,
+                                crosswalk=crosswalk)
     print_add(report, language, file)
 
 

@@ -88,6 +88,9 @@ def profile(
     shown = _shown_level(level)
     print_profile(table, reg, language, shown, result.year, result.gemeente_name,
                   label_level="wijk" if shown == "district" and not result.districts_from_file else shown)
+    for key, params in result.notes:
+        if key == "note.indeling_changed":  # other years of the workspace have another wijk indeling
+            say(key, language, **params)
 
 
 def _tone(index_city: float, ind: Indicator) -> Tone:
@@ -101,6 +104,8 @@ def _profile_cell(by: pd.DataFrame, ind: Indicator, is_total: bool, lang: str) -
         return Cell("–")
     r = by.loc[ind.id]
     text = fmt_number(r["value"], lang, decimals_for(ind.unit)) + ("*" if r["low_coverage"] else "")
+    if r.get("estimate") and r["value"] == r["value"]:  # an estimate (e.g. spread from PC4): marked ≈
+        text = "≈" + text
     idx = r["index_city"]
     marked = not is_total and ind.kind != "count" and idx == idx  # idx == idx: not NaN
     return Cell(text, _tone(idx, ind) if marked else "")
@@ -126,6 +131,9 @@ def print_profile(table: pd.DataFrame, reg: Registry, lang: str, level: str, yea
     title = t("cli.profile_title", lang, level=t("level." + label_level, lang), year=year, gemeente=gemeente_name)
     print_table(TableView(title, columns, rows, total_row, lang=lang))
     say("cli.profile_legend", lang)
+    shown = table[table["indicator"].isin([i.id for i in inds])]
+    for method in sorted(set(shown.get("estimate", pd.Series(dtype=str))) - {""}):
+        say("cli.profile_estimate", lang, method=method)
 
 
 @app.command()

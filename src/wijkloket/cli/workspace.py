@@ -24,6 +24,7 @@ from wijkloket.cli.common import (
     say,
     write_csv,
 )
+from wijkloket.cli.fetch import print_fetch, progress_lines
 from wijkloket.cli.plan import say_locate
 from wijkloket.cli.render import Cell, Column, TableView, print_table
 from wijkloket.config import data_dir, load_settings
@@ -120,15 +121,18 @@ def report(
 
 @app.command()
 def demo(folder: Annotated[Path, typer.Argument()] = Path("demo"), gemeente: GemeenteOpt = "GM0392",
-         lang: LangOpt = None) -> None:
+         fetch: Annotated[str | None, typer.Option("--fetch")] = None, lang: LangOpt = None) -> None:
     """Everything in one go for the built-in data: workspace, sources, profile, desk use, a site, the report."""
     language = resolve_lang(lang)
     reg = registry()
+    code = (fetch or gemeente).strip().upper()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(t("cli.demo_progress", language), total=STEPS)
 
         def show(event: DemoEvent) -> None:
-            if event.kind == "added" and event.report is not None and event.path is not None:
+            if event.kind == "fetched" and event.fetched is not None:
+                print_fetch(event.fetched, language)
+            elif event.kind == "added" and event.report is not None and event.path is not None:
                 print_add(event.report, language, event.path)
             elif event.kind == "simulated":
                 synth = event.simulated
@@ -137,7 +141,8 @@ def demo(folder: Annotated[Path, typer.Argument()] = Path("demo"), gemeente: Gem
             elif event.kind == "step":
                 progress.advance(task)
 
-        result = run_demo(folder, gemeente.strip().upper(), language, reg, data_dir(), show)
+        result = run_demo(folder, code, language, reg, data_dir(), show, fetch=fetch is not None,
+                          progress=progress_lines(progress, language))
     print_profile(result.profile.table, reg, language, "district", result.profile.year, result.profile.gemeente_name)
     use = result.usage
     print_desk(use, use.table[use.table["level"].isin(["district", "gemeente"])], language, "district")

@@ -1,12 +1,18 @@
 """The indicator registry and the CBS variable registry, both data files validated on load.
 
 `data/indicators.toml` defines what an indicator is (kind, numerator, base, unit, labels);
-`data/variables.csv` maps the column names CBS uses in each format and year to canonical variables.
+`data/variables.csv` maps the column names CBS uses in each format and year to canonical variables
+(format `sum` defines a variable as the sum of others, e.g. the persons with a known education level).
+
+Kerncijfers OData keys end in `_NN`, the topic's position in its table, which CBS renumbers when it adds
+topics, even within one table id. A file's `Stem_NN` therefore matches a registry key of the same stem
+for that year when the stem occurs once among the file's columns (`Registry.resolve`).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +23,8 @@ from pathlib import Path
 from wijkloket.errors import ConfigError
 
 KINDS = ("count", "share", "rate", "ratio", "mean")
-FORMATS = ("kaart", "odata", "statline")
+FORMATS = ("kaart", "odata", "statline", "sum")
+_SUFFIX = re.compile(r"_\d+$")
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "count": ("variable",),
@@ -105,6 +112,30 @@ class VariableColumn:
     note: str = ""
 
 
+def key_stem(key: str) -> str:
+    """An OData key without its position suffix: `AantalInwoners_5` -> `AantalInwoners` (lower case)."""
+    return _SUFFIX.sub("", key).lower()
+
+
+def is_odata_key(column: str) -> bool:
+    """Whether a column name has the shape of a Kerncijfers OData topic key (`Name_NN`)."""
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*_\d+", column))
+
+
+@dataclass
+class Resolution:
+    """How a file's columns map to variables: `mapping` (column -> variable); of those, `by_stem`
+    (column -> the registry key of that year it stands for) and `other_year` (column -> the years the
+    registry knows its stem for); `ambiguous`: registry keys of the year whose stem occurs more than once
+    among the columns and none of them exactly; `unmatched`: key-shaped columns mapped to nothing."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    by_stem: dict[str, str] = field(default_factory=dict)
+    other_year: dict[str, str] = field(default_factory=dict)
+    ambiguous: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Registry:
     indicators: dict[str, Indicator]
@@ -121,22 +152,75 @@ class Registry:
             ) from None
 
     def column_map(self, fmt: str, year: int | None, columns: Iterable[str]) -> dict[str, str]:
-        """Source column -> canonical variable, for the columns present in a file of `fmt`.
+        """Source column -> canonical variable, for the columns present in a file of `fmt`."""
+        return self.resolve(fmt, year, columns).mapping
+
+    def _in_year(self, fmt: str, year: int | None) -> list[VariableColumn]:
+        return [vc for vc in self.columns if vc.format == fmt
+                and (year is None or vc.first_year <= year <= vc.last_year)]
+
+    def resolve(self, fmt: str, year: int | None, columns: Iterable[str]) -> Resolution:
+        """Map a file's columns to variables.
 
         Matching ignores case (older Wijk- en buurtkaart shapefiles write `AANT_INW`). Where the
-        year is unknown, every year's names are tried.
+        year is unknown, every year's names are tried. OData keys match exactly first, then by stem
+        (the stem unique among the file's columns) to a key of that year, then by stem to a key of
+        another year (reported in `other_year`); one variable takes one column.
         """
-        present = {c.lower(): c for c in columns}
-        out: dict[str, str] = {}
-        for vc in self.columns:
-            if vc.format != fmt:
-                continue
-            if year is not None and not (vc.first_year <= year <= vc.last_year):
-                continue
+        cols = list(columns)
+        res = Resolution()
+        present = {c.lower(): c for c in cols}
+        taken: set[str] = set()
+
+        def take(col: str, variable: str) -> bool:
+            if col in res.mapping or variable in taken:
+                return False
+            res.mapping[col] = variable
+            taken.add(variable)
+            return True
+
+        rows = self._in_year(fmt, year)
+        for vc in rows:
             original = present.get(vc.column.lower())
-            if original is not None and original not in out:
-                out[original] = vc.variable
-        return out
+            if original is not None:
+                take(original, vc.variable)
+        if fmt != "odata":
+            return res
+        stems: dict[str, list[str]] = {}
+        for c in cols:
+            if is_odata_key(c):
+                stems.setdefault(key_stem(c), []).append(c)
+        for vc in rows:
+            found = stems.get(key_stem(vc.column), [])
+            if len(found) == 1 and found[0] not in res.mapping and vc.variable not in taken:
+                take(found[0], vc.variable)
+                res.by_stem[found[0]] = vc.column
+            elif len(found) > 1 and not any(c in res.mapping for c in found) and vc.variable not in taken:
+                res.ambiguous.append(f"{vc.column} ({', '.join(found)})")
+        self._other_years(stems, res)
+        res.unmatched = [c for c in cols if is_odata_key(c) and c not in res.mapping]
+        return res
+
+    def _other_years(self, stems: dict[str, list[str]], res: Resolution) -> None:
+        """Stems the registry knows for other years only, when the stem means one variable in all years."""
+        meaning: dict[str, set[str]] = {}
+        years: dict[str, set[int]] = {}
+        for vc in self.columns:
+            if vc.format == "odata":
+                meaning.setdefault(key_stem(vc.column), set()).add(vc.variable)
+                years.setdefault(key_stem(vc.column), set()).update({vc.first_year, vc.last_year})
+        for stem, found in stems.items():
+            variables = meaning.get(stem, set())
+            if len(found) == 1 and len(variables) == 1 and found[0] not in res.mapping:
+                (variable,) = variables
+                if variable not in set(res.mapping.values()):
+                    res.mapping[found[0]] = variable
+                    span = sorted(y for y in years[stem] if y < 2099)
+                    res.other_year[found[0]] = f"{span[0]}-{span[-1]}" if span else "?"
+
+    def derived(self, year: int | None) -> dict[str, tuple[str, ...]]:
+        """Variables defined as the sum of others (format `sum`) in `year`."""
+        return {vc.variable: tuple(p.strip() for p in vc.column.split("+")) for vc in self._in_year("sum", year)}
 
     def known_columns(self, fmt: str) -> list[str]:
         return sorted({vc.column for vc in self.columns if vc.format == fmt})
@@ -144,6 +228,10 @@ class Registry:
     @property
     def variables(self) -> set[str]:
         return {vc.variable for vc in self.columns}
+
+    def stems(self) -> set[str]:
+        """Every OData key stem the registry knows, in any year."""
+        return {key_stem(vc.column) for vc in self.columns if vc.format == "odata"}
 
 
 def _validate_indicator(ind_id: str, raw: dict[str, object], where: str) -> Indicator:

@@ -20,7 +20,7 @@ from wijkloket.errors import InputFileError, WijkloketError
 
 CSV_COLUMNS = ["level", "area_code", "area_name", "district", "indicator", "value", "numerator",
                "denominator", "coverage", "low_coverage", "index_city", "n_areas",
-               "gemeente_code", "year", "synthetic"]
+               "gemeente_code", "year", "synthetic", "estimate"]
 
 
 def tidy(table: pd.DataFrame, year: int, synthetic: bool = False) -> pd.DataFrame:

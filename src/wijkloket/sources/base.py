@@ -10,8 +10,9 @@ import pandas as pd
 VALUE_COLUMNS = ["area_code", "variable", "value", "status"]
 AREA_COLUMNS = ["area_code", "level", "name", "gemeente_code"]
 REJECTION_COLUMNS = ["row_number", "column_name", "value", "reason"]
-VALUE_STATUSES = ("ok", "empty", "invalid", "suppressed", "not_available", "not_applicable")
-"""Why a cell has (no) figure: known, empty, unreadable, or a CBS sentinel / StatLine symbol's meaning."""
+VALUE_STATUSES = ("ok", "estimate", "empty", "invalid", "suppressed", "not_available", "not_applicable")
+"""Why a cell has (no) figure: known, estimated (e.g. spread from PC4 with a crosswalk, the method in the
+source's report), empty, unreadable, or a CBS sentinel / StatLine symbol's meaning."""
 PRIVACY_CLASSES = ("open", "internal", "personal")
 AREA_REJECT_REASONS = ("invalid_code", "other_gemeente", "duplicate_code")
 """Why a row of an area table is not kept."""
@@ -43,6 +44,7 @@ class IngestResult:
     columns_ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    method: dict[str, Any] | None = None  # how `estimate` values were made (kept in the source's report)
 
     @property
     def rows_accepted(self) -> int:

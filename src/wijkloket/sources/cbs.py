@@ -2,7 +2,10 @@
 
 - Wijk- en buurtkaart: GeoPackage, GeoJSON, or its attribute table as CSV (PDOK attribute names
   such as `aantalInwoners`, or the older shapefile names such as `AANT_INW`).
-- Kerncijfers wijken en buurten in OData naming (`Codering_3`, `AantalInwoners_5`, ...).
+- Kerncijfers wijken en buurten in OData naming (`Codering_3`, `AantalInwoners_5`, ...), as CSV or as
+  TypedDataSet JSON (`{"value": [...]}` or the bare list); the 2013 table names its areas `RegioS`.
+  Keys are matched by stem (CBS renumbers the `_NN` suffix); key-shaped columns that the registry does
+  not know are reported in the add summary (a changed schema is reported, never silently dropped).
 - StatLine CSV exports ("CSV met statistische symbolen": BOM, `;`, quoted, padded, `.` symbols).
 
 Sentinel numbers (-99995, ...) and StatLine symbols (`.`, ...) become missing values with a status
@@ -13,6 +16,7 @@ registry (`data/variables.csv`).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from functools import lru_cache
@@ -26,7 +30,7 @@ import pandas as pd
 from wijkloket.areas.codes import gemeente_codes, levels_of, normalise_code
 from wijkloket.areas.levels import RD_NEW
 from wijkloket.errors import InputFileError, UnknownAreaError
-from wijkloket.indicators.registry import Registry
+from wijkloket.indicators.registry import Registry, Resolution, key_stem
 from wijkloket.sources.base import REJECTION_COLUMNS, IngestResult
 from wijkloket.sources.files import check_file, read_csv_text
 
@@ -36,6 +40,10 @@ DATASETS = {
     "odata": "Kerncijfers wijken en buurten",
     "statline": "StatLine-export",
 }
+WARNINGS = ("invalid_cells", "unknown_keys", "ambiguous_keys", "stem_other_year")
+"""The kinds of warning `read_cbs` gives (the add summary shows `cli.warn_<kind>`)."""
+MAX_LISTED = 25
+"""At most this many keys are named in one warning; the rest are counted (all are in the source's report)."""
 
 
 @lru_cache(maxsize=1)
@@ -108,9 +116,28 @@ def _year_from(path: Path, frame: pd.DataFrame, candidates: list[str], given: in
     raise InputFileError("error.cbs_no_year", file=str(path))
 
 
+def _read_odata_json(path: Path) -> pd.DataFrame | None:
+    """An OData TypedDataSet saved as JSON (`{"value": [...]}`, or the list alone as python cbsodata
+    saves it) as a table; None for GeoJSON (read as geodata)."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if b'"FeatureCollection"' in head or b'"features"' in head:
+        return None
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError("error.cbs_json_invalid", file=str(path), detail=str(exc)) from None
+    rows = data.get("value") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputFileError("error.cbs_json_shape", file=str(path))
+    return pd.DataFrame(rows)
+
+
 def _read_table(path: Path, layer: str | None, encoding: str | None) -> tuple[pd.DataFrame, Any]:
     """The attribute table (all columns) and the geometry (GeoSeries or None)."""
     suffix = path.suffix.lower()
+    if suffix == ".json" and (odata := _read_odata_json(path)) is not None:
+        return odata, None
     if suffix in (".gpkg", ".geojson", ".json", ".shp"):
         import geopandas as gpd
         import pyogrio
@@ -214,6 +241,57 @@ def _long_values(kept: pd.DataFrame, codes: np.ndarray, rows: pd.Series, mapping
     return pd.concat(long_frames, ignore_index=True), invalid_cells
 
 
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:MAX_LISTED])
+    return shown + (f" (+{len(items) - MAX_LISTED})" if len(items) > MAX_LISTED else "")
+
+
+def key_warnings(res: Resolution, registry: Registry) -> list[str]:
+    """Warnings about a file's OData keys: unknown ones (not in the registry nor among the topics known to
+    be unused), registry keys whose stem the file holds more than once, and stems known from other years."""
+    lay = layout()["formats"]["odata"]
+    quiet = {s.lower() for s in lay["structural"] + lay["unused_topics"]} | registry.stems()
+    unknown = [c for c in res.unmatched if key_stem(c) not in quiet]
+    out = []
+    if unknown:
+        out.append(f"unknown_keys:{_listed(unknown)}")
+    if res.ambiguous:
+        out.append(f"ambiguous_keys:{_listed(sorted(set(res.ambiguous)))}")
+    if res.other_year:
+        out.append("stem_other_year:" + _listed([f"{c} ({y})" for c, y in res.other_year.items()]))
+    return out
+
+
+def derived_values(values: pd.DataFrame, registry: Registry, year: int) -> pd.DataFrame:
+    """Rows for the variables defined as sums (registry format `sum`), where the file has all parts: the
+    sum where every part is known, else missing with the first part's reason."""
+    frames = [values]
+    for variable, parts in registry.derived(year).items():
+        have = values[values["variable"].isin(parts)]
+        if variable in set(values["variable"]) or set(have["variable"]) != set(parts):
+            continue
+        wide = have.pivot(index="area_code", columns="variable", values="value")[list(parts)]
+        status = have.pivot(index="area_code", columns="variable", values="status")[list(parts)]
+        ok = (status == "ok").all(axis=1)
+        first_bad = status.where(status != "ok").bfill(axis=1).iloc[:, 0]
+        frames.append(pd.DataFrame({"area_code": wide.index, "variable": variable,
+                                    "value": wide.sum(axis=1).where(ok).to_numpy(),
+                                    "status": first_bad.where(~ok, "ok").to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def dataset_name(fmt: str, levels: set[str], mapping: dict[str, str]) -> str:
+    """The name the store keeps, which decides what a later file replaces: a file with buurten does not
+    replace one with only wijken of the same year (and the other way round), a newer release of the same
+    levels does."""
+    dataset = DATASETS[fmt]
+    if "buurt" in levels:
+        dataset += " (wijken en buurten)" if "wijk" in levels else " (buurten)"
+    if fmt == "statline":
+        dataset += " (" + ", ".join(sorted(set(mapping.values()))) + ")"
+    return dataset
+
+
 def read_cbs(
     path: Path,
     gemeente: str | None,
@@ -245,13 +323,17 @@ def read_cbs(
     keep = reason == ""
     if gemeente is not None and not (keep & level.isin(["wijk", "buurt"])).any():
         raise _gemeente_missing(path, frame, gemeente, gm, level, gemeente_name_col)
-    mapping = registry.column_map(fmt, year, columns)
+    resolution = registry.resolve(fmt, year, columns)
+    mapping = resolution.mapping
     if not mapping:
         raise InputFileError(
             "error.cbs_no_variables", file=str(path), year=year,
             expected=", ".join(registry.known_columns(fmt)[:8]) + ", ...",
         )
     values_long, invalid_cells = _long_values(frame[keep], code[keep].to_numpy(), row_numbers[keep], mapping)
+    values_long = derived_values(values_long, registry, year)
+    warnings = ["invalid_cells:" + "; ".join(invalid_cells)] if invalid_cells else []
+    warnings += key_warnings(resolution, registry) if fmt == "odata" else []
     gem_names = (frame[gemeente_name_col].astype(str).str.strip() if gemeente_name_col
                  else pd.Series("", index=frame.index, dtype=object))
     areas = pd.DataFrame({
@@ -270,12 +352,10 @@ def read_cbs(
 
         geo = gpd.GeoDataFrame({"area_code": code[keep].to_numpy(), "level": level[keep].to_numpy()},
                                geometry=geometry[keep].to_numpy(), crs=RD_NEW)
-    dataset = DATASETS[fmt]
-    if fmt == "statline":
-        dataset += " (" + ", ".join(sorted(set(mapping.values()))) + ")"
+    dataset = dataset_name(fmt, set(level[keep]), mapping)
     return IngestResult(
         kind=f"cbs_{fmt}", dataset=dataset, publisher=PUBLISHER, year=int(year), areas=areas, values=values_long,
         rows_read=len(frame), rejections=rejections, geometry=geo, privacy="open", columns_mapped=mapping,
         columns_ignored=[c for c in columns if c not in mapping],
-        warnings=["invalid_cells:" + "; ".join(invalid_cells)] if invalid_cells else [],
+        warnings=warnings,
     )

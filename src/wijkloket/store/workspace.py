@@ -198,6 +198,7 @@ class Workspace:
                 "warnings": result.warnings,
                 "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
                 "encoding": result.encoding,
+                **({"method": result.method} if result.method else {}),
             }
             levels = ",".join(sorted(set(result.areas["level"])))
             sid = self._insert_source(
@@ -462,12 +463,28 @@ class Workspace:
         long = self.con.execute(
             """
             SELECT area_code, variable, arg_max(value, source_id) AS value
-            FROM area_values WHERE year = ? AND status = 'ok'
+            FROM area_values WHERE year = ? AND status IN ('ok', 'estimate')
             GROUP BY area_code, variable
             """, [year]).df()
         if long.empty:
             return pd.DataFrame()
         return long.pivot(index="area_code", columns="variable", values="value").astype("float64")
+
+    def estimates(self, year: int) -> pd.DataFrame:
+        """The variables of `year` whose figures are estimates: variable, source_id, dataset, method (dict,
+        from the source's report). Only the sources whose estimate is the figure `values` shows."""
+        df = self.con.execute(
+            """
+            WITH shown AS (
+                SELECT area_code, variable, max(source_id) AS source_id
+                FROM area_values WHERE year = ? AND status IN ('ok', 'estimate') GROUP BY area_code, variable)
+            SELECT DISTINCT v.variable, v.source_id, s.dataset, s.report
+            FROM shown JOIN area_values v USING (area_code, variable, source_id)
+            JOIN sources s ON s.source_id = v.source_id
+            WHERE v.year = ? AND v.status = 'estimate' ORDER BY v.variable, v.source_id
+            """, [year, year]).df()
+        df["method"] = [json.loads(r).get("method", {}) if r else {} for r in df.pop("report")]
+        return df
 
     def value_status(self, source_id: int) -> pd.DataFrame:
         """Per variable of one source: how many cells are known, and why the rest are missing."""

@@ -1,10 +1,12 @@
 """The demo: a whole workspace for the embedded data in one go (CBS data, districts, calibrated
 synthetic desk exports, the real service points of the published polling-station list, the report),
-and the figures to show afterwards."""
+and the figures to show afterwards. With `fetch` the CBS files of any municipality come from the internet
+(`usecases.fetch`, the same year as the bundled files) instead of the shared data folder."""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,27 +20,35 @@ from wijkloket.store.workspace import Workspace
 from wijkloket.usecases import ingest, simulate
 from wijkloket.usecases.analysis import Analysis
 from wijkloket.usecases.desk import DeskResult
+from wijkloket.usecases.fetch import DOWNLOADS, FetchResult, Progress, fetch_cbs
 from wijkloket.usecases.plan import LocateOutcome
 from wijkloket.usecases.profile import ProfileResult
 from wijkloket.usecases.report import write_report
 
 CBS_FILES = ("cbs/wijkenbuurten2024_wijken_haarlem_haarlemmermeer.gpkg", "cbs/kwb2024_gemeente_wijk_basis.csv")
 DISTRICT_FILES = {"GM0392": "haarlem/stadsdelen_2024.csv"}
+PC4_FILE = "cbs/pc4_2022_income_woz_ses_nl.csv"
+PC4_CROSSWALKS = {"GM0392": "haarlem/pc4_2020_x_wijk_2024_area_crosswalk.csv"}
+"""CBS postcode figures (2022 income: the share of households in the national bottom 40%) spread to the wijken
+with an area crosswalk, where the shared data has one for the gemeente."""
 POINTS_FILE = "locations/stemlokalen_tk2023_haarlem_haarlemmermeer.csv"
 """Real public buildings (town halls, libraries, community centres) of Haarlem and Haarlemmermeer."""
 STEPS = 9  # CBS x2, districts, simulate, postcodes, visits, issuances, the survey, the report (points: no step)
+FETCH_YEAR = 2024  # `demo --fetch`: the year of the bundled CBS files, so the demo shows the same tables
 SURVEY_NAME = "behoeftepeiling-synthetisch"
 SURVEY_SEED = 11
 
 
 @dataclass
 class DemoEvent:
-    """What the demo just did: `added` (report, path), `simulated` (result), or a finished `step`."""
+    """What the demo just did: `fetched` (result), `added` (report, path), `simulated` (result), or a finished
+    `step`."""
 
     kind: str
     report: ingest.AddReport | None = None
     path: Path | None = None
     simulated: Any = None
+    fetched: FetchResult | None = None
 
 
 @dataclass
@@ -120,18 +130,49 @@ def survey_chain(folder: Path, areas: Any, gemeente: str, synth_dir: Path, seed:
         shutil.rmtree(outside, ignore_errors=True)
 
 
-def run_demo(folder: Path, gemeente: str, lang: str, registry: Registry, data: Path,
-             on_event: Callable[[DemoEvent], None] = lambda e: None) -> DemoResult:
-    """Build the demo workspace in `folder` (replacing an earlier demo there) from the shared data
-    in `data`. Desk logs do not exist as open data: the demo makes calibrated synthetic ones and reads
-    them through the same import path a municipality would use. The service points are the real
-    desks, libraries and community centres of the polling-station list (`POINTS_FILE`) read as
-    published; only a municipality without rows there gets synthetic points."""
-    cbs_files = [data / f for f in CBS_FILES]
-    if not all(p.exists() for p in cbs_files):
-        raise WijkloketError("error.demo_data_missing", folder=str(data))
+def fetch_demo_files(folder: Path, gemeente: str, registry: Registry, progress: Progress | None,
+                     on_event: Callable[[DemoEvent], None]) -> list[Path]:
+    """`demo --fetch`: the CBS files of `gemeente` fetched to a temporary folder first (so a failed fetch leaves
+    an earlier demo as it was), then the demo folder made afresh and the files moved to its `downloads/cbs/`."""
+    staging = Path(tempfile.mkdtemp(prefix="wijkloket-demo-fetch-"))
+    try:
+        fetched = fetch_cbs(None, gemeente, FETCH_YEAR, "wijk", staging, add=False, offline=False, progress=progress,
+                            registry=registry)
+        _fresh(folder)
+        target = folder / DOWNLOADS
+        target.mkdir(parents=True, exist_ok=True)
+        for f in staging.iterdir():
+            shutil.move(str(f), target / f.name)
+        for file in fetched.files:
+            file.path = target / file.path.name
+        fetched.folder = target
+        on_event(DemoEvent("fetched", fetched=fetched))
+        return [f.path for f in fetched.files]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fresh(folder: Path) -> None:
     if (folder / SETTINGS_FILE).exists():
         shutil.rmtree(folder)
+
+
+def run_demo(folder: Path, gemeente: str, lang: str, registry: Registry, data: Path,
+             on_event: Callable[[DemoEvent], None] = lambda e: None, fetch: bool = False,
+             progress: Progress | None = None) -> DemoResult:
+    """Build the demo workspace in `folder` (replacing an earlier demo there) from the shared data
+    in `data` (with `fetch`: its CBS files from the internet, see `fetch_demo_files`). Desk logs do not exist
+    as open data: the demo makes calibrated synthetic ones and reads them through the same import path a
+    municipality would use. The service points are the real desks, libraries and community centres of the
+    polling-station list (`POINTS_FILE`) read as published; only a municipality without rows there gets
+    synthetic points."""
+    if fetch:
+        cbs_files = fetch_demo_files(folder, gemeente, registry, progress, on_event)
+    else:
+        cbs_files = [data / f for f in CBS_FILES]
+        if not all(p.exists() for p in cbs_files):
+            raise WijkloketError("error.demo_data_missing", folder=str(data))
+        _fresh(folder)
     ingest.init_workspace(folder, gemeente, lang)
 
     def added(report: ingest.AddReport, path: Path) -> None:
@@ -144,6 +185,9 @@ def run_demo(folder: Path, gemeente: str, lang: str, registry: Registry, data: P
         district_file = data / DISTRICT_FILES.get(gemeente, "-")
         if gemeente in DISTRICT_FILES and district_file.exists():
             added(ingest.add_districts(ws, district_file), district_file)
+        pc4_file, crosswalk = data / PC4_FILE, data / PC4_CROSSWALKS.get(gemeente, "-")
+        if not fetch and gemeente in PC4_CROSSWALKS and pc4_file.exists() and crosswalk.exists():
+            added(ingest.add_cbs(ws, pc4_file, registry, crosswalk=crosswalk), pc4_file)
         on_event(DemoEvent("step"))
         synth_dir = folder / "synthetisch"
         areas, name = simulate.simulation_areas(gemeente, registry, cbs_files, ws)

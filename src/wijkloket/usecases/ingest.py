@@ -12,10 +12,13 @@ from wijkloket.areas.districts import read_district_file, validate_districts
 from wijkloket.config import Settings, check_gemeente_code
 from wijkloket.errors import WijkloketError
 from wijkloket.indicators.registry import Registry
+from wijkloket.sources.base import IngestResult
 from wijkloket.sources.cbs import read_cbs
 from wijkloket.sources.files import check_file, sha256
 from wijkloket.store.workspace import AddOutcome, Workspace, create_workspace
+from wijkloket.usecases.pc4 import add_pc4, is_pc4_file
 from wijkloket.usecases.profile import latest_year
+from wijkloket.usecases.vintages import indeling_warnings
 
 DATASETS = {"districts": "Indeling in stadsdelen", "postcodes": "Postcode naar buurt/wijk",
             "visit": "Afsprakenlog", "issuance": "Verstrekkingen", "points": "Servicepunten", "network": "Wegennet"}
@@ -41,11 +44,17 @@ class AddReport:
 
 
 def add_cbs(ws: Workspace, path: Path, registry: Registry, year: int | None = None,
-            layer: str | None = None, encoding: str | None = None) -> AddReport:
+            layer: str | None = None, encoding: str | None = None, crosswalk: Path | None = None) -> AddReport:
+    """A CBS file; a PC4 statistics table is spread to the workspace's areas with `crosswalk` (estimates)."""
     check_file(path)
-    digest = sha256(path)
-    result = read_cbs(path, ws.gemeente, registry, year=year, layer=layer, encoding=encoding)
-    outcome = ws.add_ingest(result, path, digest)
+    result: IngestResult
+    if is_pc4_file(path):
+        outcome, result = add_pc4(ws, path, crosswalk, year=year, encoding=encoding)
+    else:
+        digest = sha256(path)
+        result = read_cbs(path, ws.gemeente, registry, year=year, layer=layer, encoding=encoding)
+        outcome = ws.add_ingest(result, path, digest)
+        result.warnings += indeling_warnings(ws, result.year)
     reasons = result.rejections["reason"].value_counts().to_dict() if len(result.rejections) else {}
     return AddReport(outcome, result.kind, result.dataset, result.year, result.rows_read,
                      result.rows_accepted, result.rows_rejected,

@@ -13,13 +13,13 @@ def _status(ind: Indicator, per_var: dict[str, dict[str, int]]) -> str:
     (the most frequent status of a variable without figures, or `not_in_file`)."""
     best: str | None = None
     for option in ind.options:
-        if all(per_var.get(v, {}).get("ok", 0) > 0 for v in option):
+        if all(per_var.get(v, {}).get("ok", 0) + per_var.get(v, {}).get("estimate", 0) > 0 for v in option):
             return "ok"
         for v in option:
             counts = per_var.get(v)
             if counts is None:
                 best = best or "not_in_file"
-            elif counts.get("ok", 0) == 0:
+            elif counts.get("ok", 0) + counts.get("estimate", 0) == 0:
                 best = max(counts, key=lambda k: counts[k])
     return best or "not_in_file"
 

@@ -12,8 +12,9 @@ from wijkloket.areas.districts import validate_districts
 from wijkloket.areas.levels import gemeente_name
 from wijkloket.errors import InputFileError, WorkspaceError
 from wijkloket.indicators.profile import ALL_LEVELS, profile
-from wijkloket.indicators.registry import Registry
+from wijkloket.indicators.registry import Indicator, Registry
 from wijkloket.store.workspace import Workspace
+from wijkloket.usecases.vintages import indeling_notes
 
 
 @dataclass
@@ -60,6 +61,39 @@ def _named_areas(ws: Workspace, year: int) -> tuple[pd.DataFrame, pd.DataFrame, 
     return gm_rows, sub, districts
 
 
+def method_text(method: dict[str, Any]) -> str:
+    """An estimate's method in one line, for the `estimate` column (PC4 year -> area year: weights, crosswalk)."""
+    return (f"PC4 {method.get('pc4_year')} -> {method.get('area_year')}: {method.get('weights')}, "
+            f"{method.get('crosswalk')}")
+
+
+def mark_estimates(table: pd.DataFrame, indicators: list[Indicator], estimates: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, list[tuple[str, dict[str, Any]]]]:
+    """The profile with an `estimate` column (the method, '' for published figures) and one note per
+    source of estimates: an indicator resting on an estimated variable is an estimate at every level."""
+    table = table.assign(estimate="")
+    notes: list[tuple[str, dict[str, Any]]] = []
+    if estimates.empty:
+        return table, notes
+    methods = {str(r.variable): r.method for r in estimates.itertuples()}
+    used: set[str] = set()
+    for ind in indicators:
+        method = next((methods[v] for v in sorted(ind.variables) if v in methods), None)
+        if method:
+            text = method_text(method)
+            table.loc[table["indicator"] == ind.id, "estimate"] = text
+            used.add(text)
+    for r in estimates.drop_duplicates("source_id").itertuples():
+        m = r.method
+        text = method_text(m)
+        if text in used:
+            notes.append(("note.pc4_estimate", {
+                "dataset": str(r.dataset), "pc4_year": str(m.get("pc4_year")), "area_year": str(m.get("area_year")),
+                "crosswalk": str(m.get("crosswalk")), "weights": str(m.get("weights")),
+                "min_share": f"{100 * float(m.get('min_share') or 0):g}%"}))
+    return table, notes
+
+
 def district_profile(ws: Workspace, registry: Registry, year: int | None = None,
                      levels: tuple[str, ...] = ALL_LEVELS,
                      indicator_ids: list[str] | None = None) -> ProfileResult:
@@ -82,5 +116,7 @@ def district_profile(ws: Workspace, registry: Registry, year: int | None = None,
             notes.append(("note.population_check", {
                 "published": int(published), "summed": int(summed["value"].iloc[0]),
             }))
+    table, estimate_notes = mark_estimates(table, inds, ws.estimates(year))
+    notes += estimate_notes + indeling_notes(ws, year)  # other years with another wijk indeling
     return ProfileResult(table, year, ws.gemeente, gm_name, notes, districts is not None,
                          geometry=ws.geometry(year), districts=districts)
