@@ -101,20 +101,24 @@ def test_the_eleventh_wrong_code_is_throttled_and_the_thousandth_too(web_sqlite:
     assert _post(other, "/", csrf_of(other.get("/").text), code=web_sqlite.codes[0]).status_code == 303
 
 
-def test_throttle_window_by_hand() -> None:
+def test_throttle_window_by_hand(web_survey: WebSurvey) -> None:
     now = [1000.0]
-    throttle = Throttle(limit=3, window_s=900.0, clock=lambda: now[0])
-    assert [throttle.hit("code", "a") for _ in range(3)] == [0, 0, 0]
-    assert throttle.hit("code", "a") == 15  # the first attempt leaves the window in 900 s
-    now[0] += 600.0
-    assert throttle.hit("code", "a") == 5
-    assert throttle.hit("code", "b") == 0 and throttle.hit("login", "a") == 0  # per client, per bucket
-    now[0] += 300.0  # the first three have left the window
-    assert throttle.hit("code", "a") == 0
-    throttle.forgive("code", "a")
-    assert throttle.hit("code", "a") == 0
-    assert throttle.clients("code") == {throttle.client("a"), throttle.client("b")}  # addresses only hashed
-    assert "a" not in throttle.clients("code") and len(throttle.client("a")) == 64
+    backend = web_sessions.open_backend(web_survey.workspace, web_survey.url)
+    try:
+        throttle = Throttle(limit=3, window_s=900.0, backend=backend, clock=lambda: now[0])
+        assert [throttle.hit("code", "a") for _ in range(3)] == [0, 0, 0]
+        assert throttle.hit("code", "a") == 15  # the first attempt leaves the window in 900 s
+        now[0] += 600.0
+        assert throttle.hit("code", "a") == 5
+        assert throttle.hit("code", "b") == 0 and throttle.hit("login", "a") == 0  # per client, per bucket
+        now[0] += 300.0  # the first three have left the window
+        assert throttle.hit("code", "a") == 0
+        throttle.forgive("code", "a")
+        assert throttle.hit("code", "a") == 0
+        assert throttle.clients("code") == {throttle.client("a"), throttle.client("b")}  # addresses only hashed
+        assert "a" not in throttle.clients("code") and len(throttle.client("a")) == 64
+    finally:
+        backend.close()
 
 
 def test_worker_processes_count_together_in_the_survey_database(web_survey: WebSurvey) -> None:

@@ -113,8 +113,8 @@ def create_app(config: WebConfig) -> FastAPI:
                   lifespan=lifespan, default_response_class=HTMLResponse)
     app.state.config = config
     app.state.backend = backend
-    app.state.throttle = security.Throttle(config.code_attempts, 60.0 * config.throttle_minutes,
-                                           _key=security.throttle_key(config.secret), backend=backend)
+    app.state.throttle = security.Throttle(config.code_attempts, 60.0 * config.throttle_minutes, backend,
+                                           _key=security.throttle_key(config.secret))
     _install_handlers(app)
     app.add_middleware(security.SecurityHeaders)
     page = _too_large_page(config)

@@ -43,13 +43,17 @@ def _message(request: Request, reason: str, status: int = 200, **ctx: Any) -> Re
     return render(request, "respondent/message.html.j2", status, reason=reason, **ctx)
 
 
-def _survey(request: Request) -> SurveyView | Response:
-    view = wr.open_survey(security.backend(request))
+def _open(request: Request, view: SurveyView | None) -> SurveyView | Response:
+    """The survey when its fieldwork is open, else the page that says there is none or it is closed."""
     if view is None:
         return _message(request, "no_survey")
     if view.closed:
         return _message(request, "closed")
     return view
+
+
+def _survey(request: Request) -> SurveyView | Response:
+    return _open(request, wr.open_survey(security.backend(request)))
 
 
 # --- the code -------------------------------------------------------------------------------------------
@@ -105,11 +109,10 @@ def _respondent(request: Request) -> tuple[SurveyView, Session, wr.OwnAnswers] |
     """The survey, the session and its saved answers (read at once); or the page to show instead."""
     state = wr.page_state(security.backend(request), request.cookies.get(security.SESSION_COOKIE, ""))
     request.state.session = state.session  # what check_csrf and the templates use
-    if state.view is None:
-        return _message(request, "no_survey")
-    if state.view.closed:
-        return _message(request, "closed")
-    found, session, own = state.view, state.session, state.own
+    found = _open(request, state.view)
+    if isinstance(found, Response):
+        return found
+    session, own = state.session, state.own
     if session is None or session.kind != KIND or session.survey_id != found.survey_id or own is None:
         return _message(request, "session_ended")
     if own.complete:

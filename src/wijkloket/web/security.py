@@ -19,9 +19,7 @@ import hashlib
 import hmac
 import math
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +46,6 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
-_MAX_CLIENTS = 100_000  # per bucket, so that a flood of addresses cannot exhaust memory
 
 
 class Forbidden(Exception):  # noqa: N818 - the page it becomes is "403 Forbidden"
@@ -151,61 +148,32 @@ def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
 
 @dataclass
 class Throttle:
-    """Attempts per client per bucket in a sliding window: in the survey database when `backend` is given (the
-    server: shared by its worker processes), else in this process's memory."""
+    """Attempts per client per bucket in a sliding window, counted in the survey database of `backend`, so that
+    all worker processes of the server count together."""
 
     limit: int
     window_s: float
+    backend: WebBackend = field(repr=False)
     clock: Callable[[], float] = time.time  # wall-clock seconds: the same in every process
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
-    backend: WebBackend | None = field(default=None, repr=False)
-    _seen: dict[str, dict[str, deque[float]]] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, address: str) -> str:
         return hmac.new(self._key, address.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def _wait(self, oldest: float, now: float) -> int:
-        return max(1, math.ceil((oldest + self.window_s - now) / 60))
-
     def hit(self, bucket: str, address: str) -> int:
         """Count one attempt; returns 0 when allowed, else the whole minutes to wait (at least 1)."""
-        who, now = self.client(address), self.clock()
-        if self.backend is not None:
-            oldest = web_sessions.count_attempt(self.backend, bucket, who, self.limit, self.window_s, now)
-            return 0 if oldest is None else self._wait(oldest, now)
-        with self._lock:
-            clients = self._seen.setdefault(bucket, {})
-            times = clients.setdefault(who, deque())
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            if len(times) >= self.limit:
-                return self._wait(times[0], now)
-            times.append(now)
-            if len(clients) > _MAX_CLIENTS:
-                self._prune(clients, now)
-        return 0
+        now = self.clock()
+        oldest = web_sessions.count_attempt(self.backend, bucket, self.client(address), self.limit, self.window_s,
+                                            now)
+        return 0 if oldest is None else max(1, math.ceil((oldest + self.window_s - now) / 60))
 
     def forgive(self, bucket: str, address: str) -> None:
         """Take back this client's last attempt (it succeeded)."""
-        if self.backend is not None:
-            web_sessions.forgive_attempt(self.backend, bucket, self.client(address))
-            return
-        with self._lock:
-            times = self._seen.get(bucket, {}).get(self.client(address))
-            if times:
-                times.pop()
+        web_sessions.forgive_attempt(self.backend, bucket, self.client(address))
 
     def clients(self, bucket: str) -> set[str]:
         """The (hashed) clients with attempts in the window."""
-        if self.backend is not None:
-            return web_sessions.attempt_clients(self.backend, bucket)
-        with self._lock:
-            return set(self._seen.get(bucket, {}))
-
-    def _prune(self, clients: dict[str, deque[float]], now: float) -> None:
-        for who in [w for w, ts in clients.items() if not ts or ts[-1] <= now - self.window_s]:
-            del clients[who]
+        return web_sessions.attempt_clients(self.backend, bucket)
 
 
 def throttle_key(secret: str) -> bytes:
