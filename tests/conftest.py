@@ -26,6 +26,15 @@ def data() -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def crash_logs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Crash logs of the command line's guard (cli/errors.py) go to the session's temporary folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        if not os.environ.get("WIJKLOKET_LOG_DIR"):
+            mp.setenv("WIJKLOKET_LOG_DIR", str(tmp_path_factory.getbasetemp() / "crash-logs"))
+        yield
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

@@ -68,7 +68,9 @@ def test_ctrl_c_is_130(cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert exc.value.code == 130
 
 
-def test_a_bug_keeps_its_traceback() -> None:
+def test_a_bug_keeps_its_traceback_with_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without WIJKLOKET_DEBUG a bug is exit code 1 and a log: tests/hardening/test_guard.py
+    monkeypatch.setenv("WIJKLOKET_DEBUG", "1")
     with pytest.raises(ZeroDivisionError), exit_codes([]):
         1 / 0  # noqa: B018
 

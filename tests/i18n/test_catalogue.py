@@ -21,7 +21,9 @@ from wijkloket.sources.base import AREA_REJECT_REASONS, PRIVACY_CLASSES, VALUE_S
 from wijkloket.sources.cbs import WARNINGS as CBS_WARNINGS
 from wijkloket.sources.frame import REJECT_REASONS as FRAME_REJECT_REASONS
 from wijkloket.sources.logs import REJECT_REASONS, synonyms
+from wijkloket.sources.personal import PERSONAL_KINDS
 from wijkloket.sources.points import KINDS, SKIP_REASONS
+from wijkloket.sources.points import OPTIONAL as OPTIONAL_POINT_COLUMNS
 from wijkloket.store.postcode_import import REJECT_REASONS as POSTCODE_REJECT_REASONS
 from wijkloket.store.workspace import ADD_STATUSES
 from wijkloket.usecases.survey_entry import ENTRY_MODES
@@ -51,11 +53,14 @@ DYNAMIC: dict[str, Iterable[str]] = {
     "desk.*": DESK_INDICATORS,
     "error.no_events_*": DESK_KINDS,
     "kind.*": KINDS,
+    "network_reach.*": ("points", "homes"),  # access.network.check_reach
+    "points_value.*": OPTIONAL_POINT_COLUMNS,
     "level.*": (*ALL_LEVELS, "district"),
     "method.*": ("network", "straight"),
     "mode.*": MODES,
     "forecast.month_*": tuple(str(m) for m in range(1, 13)),
     "privacy.*": PRIVACY_CLASSES,
+    "personal.*": PERSONAL_KINDS,
     "plan.define.*": METRICS,
     "plan.distribution.*": DISTRIBUTIONS,
     "plan.metric.*": METRICS,

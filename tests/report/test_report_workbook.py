@@ -200,4 +200,4 @@ def test_unwritable_folder_is_an_input_file_error(tiny: ReportData, tmp_path: Pa
     blocker.write_text("not a folder")
     with pytest.raises(InputFileError) as info:
         write_workbook(tiny, blocker / "out")
-    assert info.value.code == "error.output_unwritable"
+    assert info.value.code == "error.output_parent_is_file"

@@ -17,7 +17,7 @@ from wijkloket.i18n import render_error
 from wijkloket.store import migrate
 from wijkloket.store.workspace import Workspace
 
-EXPECTED = [(1, "initial"), (2, "drop_travel_cache")]
+EXPECTED = [(1, "initial"), (2, "drop_travel_cache"), (3, "fingerprint_key")]
 
 
 def _tables(store: Path) -> set[str]:
@@ -115,12 +115,13 @@ def test_newer_store_is_refused_and_left_alone(new_ws: Path, read_only: bool) ->
     assert str(new_ws) in text and "nieuwere versie van wijkloket" in text and "werk wijkloket bij" in text
     assert "update wijkloket" in render_error(info.value, "en")
     assert _digest(store) == before
-    assert [v for v, _ in _applied(store)] == [1, 2, future]
+    assert [v for v, _ in _applied(store)] == [*range(1, future), future]
 
 
 def _with_a_bad_third() -> list[migrate.Migration]:
-    # The third creates a table, then fails: the table must not survive.
-    bad = migrate.Migration(3, "half_done", "CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);")
+    # The next one creates a table, then fails: the table must not survive.
+    bad = migrate.Migration(len(EXPECTED) + 1, "half_done",
+                            "CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);")
     return [*migrate.known(), bad]
 
 
@@ -132,7 +133,7 @@ def test_failing_migration_leaves_an_old_store_as_it_was(old_store: Path, monkey
     with pytest.raises(WorkspaceError) as info:
         Workspace(old_store)
     assert info.value.code == "error.store_migration_failed"
-    assert info.value.params["version"] == 3 and info.value.params["name"] == "half_done"
+    assert info.value.params["version"] == len(EXPECTED) + 1 and info.value.params["name"] == "half_done"
     # Not even 0002 or the migrations table: all pending migrations or none.
     assert _tables(store) == before
     con = duckdb.connect(str(store), read_only=True)
@@ -145,8 +146,8 @@ def test_failing_migration_keeps_the_version(new_ws: Path) -> None:
     con = duckdb.connect(str(new_ws / STORE_FILE))
     with pytest.raises(migrate.MigrationError) as info:
         migrate.upgrade(con, _with_a_bad_third())
-    assert info.value.migration.version == 3
-    assert migrate.version_of(con) == 2
+    assert info.value.migration.version == len(EXPECTED) + 1
+    assert migrate.version_of(con) == len(EXPECTED)
     assert "half_done" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     con.close()
 
@@ -154,13 +155,17 @@ def test_failing_migration_keeps_the_version(new_ws: Path) -> None:
 def test_version_of_an_empty_store_is_zero(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "leeg.duckdb"))
     assert migrate.version_of(con) == 0
-    assert migrate.upgrade(con, migrate.known()) == [1, 2]
-    assert migrate.version_of(con) == 2
+    assert migrate.upgrade(con, migrate.known()) == [v for v, _ in EXPECTED]
+    assert migrate.version_of(con) == len(EXPECTED)
     con.close()
 
 
-def test_read_only_open_without_a_store_creates_it(new_ws: Path) -> None:
+def test_read_only_open_without_a_store_refuses_and_a_write_open_creates_it(new_ws: Path) -> None:
+    # Reading never makes an empty store that would hide a lost one (issue 13); adding starts one.
     (new_ws / STORE_FILE).unlink()
-    with Workspace(new_ws, read_only=True) as ws:
+    with pytest.raises(WorkspaceError) as info:
+        Workspace(new_ws, read_only=True)
+    assert info.value.code == "error.store_missing" and not (new_ws / STORE_FILE).exists()
+    with Workspace(new_ws) as ws:
         assert ws.sources().empty
     assert _applied(new_ws / STORE_FILE) == EXPECTED

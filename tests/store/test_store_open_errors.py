@@ -90,6 +90,12 @@ def test_damaged_store(new_ws: Path, damage: str, read_only: bool) -> None:
     ('IO Error: Could not set lock on file "C:\\w\\wijkloket.duckdb": The process cannot access the file because '
      'it is being used by another process.', "error.store_locked", ""),
     ("IO Error: Some new failure", "error.store_unusable", None),
+    ('TransactionContext Error: Failed to commit: Could not write file "/w/wijkloket.duckdb.wal": No space left on '
+     'device', "error.store_disk_full", None),
+    ('IO Error: Could not read enough bytes from file "/w/wijkloket.duckdb": attempted to read 262144 bytes from '
+     'location 2633728', "error.store_truncated", None),
+    ("Corrupt database file: computed checksum 1340 does not match stored checksum 1355 in block at location 2633728",
+     "error.store_corrupt", None),
 ])
 def test_engine_messages_classified(message: str, code: str, shown: str | None) -> None:
     err = store_error(Path("/w"), Path("/w/wijkloket.duckdb"), RuntimeError(message))

@@ -82,13 +82,14 @@ def test_import_nothing_lost_privacy_and_hand_counts(tiny_ws: Path, fixtures: Pa
     store = (tiny_ws / "wijkloket.duckdb").read_bytes()
     for s in IDENTIFYING:
         assert s.encode("utf-8") not in store and s.encode("cp1252") not in store, s
-    # The rejected rows can be fixed and re-added: same layout, identifying columns blank.
+    # The rejected rows can be fixed and re-added: the row number, the reason and only the mapped columns
+    # whose values are stored (no BSN, name, date of birth, house number or e-mail; issue 13).
     rejected = (tiny_ws / "afgewezen" / "tiny_afspraken_2023_2024_afgewezen.csv").read_text("cp1252")
     rows = list(csv.DictReader(io.StringIO(rejected), delimiter=";"))
     assert [r["reden_afwijzing"] for r in rows] == ["bad_date", "unknown_product", "postcode_outside",
                                                     "duplicate", "invalid_postcode"]
-    assert all(r["BSN"] == "" and r["Naam"] == "" and r["Geboortedatum"] == "" and r["Huisnr"] == ""
-               for r in rows)
+    assert list(rows[0]) == ["Datum afspraak", "Tijd", "Product", "Status", "Locatie", "Postcode",
+                             "reden_afwijzing", "rij"]
 
     # Usage per district, worked out by hand (CBS 2018: Noord 600, Zuid 400, Testdorp 1000):
     # 2024 attended top products: Noord = 1 + 0.5 + 0.5 (passports) + 1 (collection) = 3,

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wijkloket.errors import ConfigError
+
 MODES = ("walk", "bike", "car", "transit")
 
 
@@ -34,12 +36,21 @@ def default_settings() -> TravelSettings:
                           {k: float(v) for k, v in raw["thresholds"].items()})
 
 
-def settings_with(overrides: dict[str, Any]) -> TravelSettings:
-    """The defaults with a workspace's own `access.toml` on top (any of its keys)."""
+def settings_with(overrides: dict[str, Any], where: str = "access.toml") -> TravelSettings:
+    """The defaults with a workspace's own `access.toml` (`where`) on top (any of its keys). A detour factor
+    below 1, a speed or threshold of 0 or less, or a value that is not a finite number is an error naming
+    the file, the key and the value."""
     base = default_settings()
-    return TravelSettings(float(overrides.get("detour_factor", base.detour_factor)),
-                          {**base.speeds, **{k: float(v) for k, v in overrides.get("speeds", {}).items()}},
-                          {**base.thresholds, **{k: float(v) for k, v in overrides.get("thresholds", {}).items()}})
+    out = TravelSettings(float(overrides.get("detour_factor", base.detour_factor)),
+                         {**base.speeds, **{k: float(v) for k, v in overrides.get("speeds", {}).items()}},
+                         {**base.thresholds, **{k: float(v) for k, v in overrides.get("thresholds", {}).items()}})
+    checks = [("detour_factor", out.detour_factor, 1.0, ">= 1")]
+    checks += [(f"speeds.{k}", v, np.nextafter(0, 1), "> 0") for k, v in out.speeds.items()]
+    checks += [(f"thresholds.{k}", v, np.nextafter(0, 1), "> 0") for k, v in out.thresholds.items()]
+    for key, value, low, allowed in checks:
+        if not (np.isfinite(value) and value >= low):
+            raise ConfigError("error.access_setting", file=where, key=key, value=f"{value:g}", allowed=allowed)
+    return out
 
 
 def demand_points(geometry: Any, weights: pd.Series, grid_m: float | None = None) -> pd.DataFrame:

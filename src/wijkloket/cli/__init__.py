@@ -34,7 +34,8 @@ app.add_typer(staff.app, name="staff")
 
 
 def main() -> None:
-    """Entry point: user mistakes become one clear message and exit code 2, no traceback."""
+    """Entry point: user mistakes become one clear message and exit code 2, a bug a short message with a
+    crash log and exit code 1; never a traceback (see `cli.errors`)."""
     with exit_codes(sys.argv[1:]):
         app()
 

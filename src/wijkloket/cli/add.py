@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wijkloket.cli.common import LangOpt, WorkspaceOpt, err, registry, resolve_lang, say
+from wijkloket.cli.common import LangOpt, WorkspaceOpt, err, literal, registry, resolve_lang, say
 from wijkloket.cli.helps import lang_callback
 from wijkloket.i18n import dataset_label, fmt_number, t
 from wijkloket.usecases import ingest, open_workspace
@@ -18,6 +18,7 @@ FileArg = Annotated[Path, typer.Argument()]
 MappingOpt = Annotated[Path, typer.Option("--mapping", "-m")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet")]
 MaxRejectedOpt = Annotated[float, typer.Option("--max-rejected")]
+ReplaceOpt = Annotated[bool, typer.Option("--replace")]
 
 
 def print_add(report: ingest.AddReport, lang: str, path: Path) -> None:
@@ -40,14 +41,15 @@ def add_cbs(
     layer: Annotated[str | None, typer.Option()] = None,
     encoding: Annotated[str | None, typer.Option()] = None,
     crosswalk: Annotated[Path | None, typer.Option()] = None,
+    replace: ReplaceOpt = False,
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
 ) -> None:
     """Add a CBS file; the same file again changes nothing, a newer release replaces the old one."""
     language = resolve_lang(lang, workspace)
-    with open_workspace(workspace, write=True) as ws, err.status(t("cli.reading", language, file=file.name)):
+    with open_workspace(workspace, write=True) as ws, err.status(literal(t("cli.reading", language, file=file.name))):
         report = ingest.add_cbs(ws, file, registry(), year=year, layer=layer, encoding=encoding,
-                                crosswalk=crosswalk)
+                                crosswalk=crosswalk, replace=replace)
     print_add(report, language, file)
 
 
@@ -61,11 +63,12 @@ def add_districts(file: FileArg, workspace: WorkspaceOpt = Path("."), lang: Lang
 
 
 @app.command("postcodes")
-def add_postcodes(file: FileArg, workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
+def add_postcodes(file: FileArg, replace: ReplaceOpt = False, workspace: WorkspaceOpt = Path("."),
+                  lang: LangOpt = None) -> None:
     """Add a postcode -> buurt/wijk table; a newer one replaces the old one."""
     language = resolve_lang(lang, workspace)
-    with open_workspace(workspace, write=True) as ws, err.status(t("cli.reading", language, file=file.name)):
-        report = ingest.add_postcodes(ws, file)
+    with open_workspace(workspace, write=True) as ws, err.status(literal(t("cli.reading", language, file=file.name))):
+        report = ingest.add_postcodes(ws, file, replace=replace)
     print_add(report, language, file)
 
 
@@ -106,7 +109,7 @@ def add_points(file: FileArg, rules: Annotated[Path | None, typer.Option("--rule
 def add_network(file: FileArg, workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
     """Add a road network; travel times then follow it instead of straight lines."""
     language = resolve_lang(lang, workspace)
-    with open_workspace(workspace, write=True) as ws, err.status(t("cli.reading", language, file=file.name)):
+    with open_workspace(workspace, write=True) as ws, err.status(literal(t("cli.reading", language, file=file.name))):
         report = ingest.add_network(ws, file)
     print_add(report, language, file)
 
@@ -114,7 +117,7 @@ def add_network(file: FileArg, workspace: WorkspaceOpt = Path("."), lang: LangOp
 def _add_log(kind: str, file: Path, mapping: Path, sheet: str | None, max_rejected: float, workspace: Path,
              lang: str | None) -> None:
     language = resolve_lang(lang, workspace)
-    with open_workspace(workspace, write=True) as ws, err.status(t("cli.reading", language, file=file.name)):
+    with open_workspace(workspace, write=True) as ws, err.status(literal(t("cli.reading", language, file=file.name))):
         report = ingest.add_log(ws, file, mapping, kind, sheet, max_rejected)
     print_add(report.add, language, file)
     _print_log_report(report, language, mapping)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
+from rich.console import Console, OverflowMethod
 from rich.text import Text
 
 from wijkloket.config import data_dir, load_settings
@@ -22,6 +22,7 @@ from wijkloket.errors import WijkloketError
 from wijkloket.i18n import DEFAULT_LANG, check_lang, t
 from wijkloket.indicators.profile import ALL_LEVELS
 from wijkloket.indicators.registry import Registry, load_registry
+from wijkloket.report.formatting import visible
 
 err = Console(stderr=True)
 
@@ -69,17 +70,27 @@ def builtin_cbs_files() -> list[Path]:
     return [data_dir() / f for f in CBS_FILES]
 
 
+def literal(text: str, style: str = "", overflow: OverflowMethod | None = None) -> Text:
+    """`text` for the terminal exactly as it is: never read as Rich markup, control characters visible."""
+    return Text(visible(text), style=style, overflow=overflow)
+
+
 def say(key: str, lang: str, **params: object) -> None:
     """One message from the catalogue on standard output, shown literally, wrapped to the width."""
-    out().print(Text(t(key, lang, **params), overflow="fold"))
+    out().print(literal(t(key, lang, **params), overflow="fold"))
 
 
-def check_format(format: str, output: Path | None, known: tuple[str, ...] = FORMATS) -> None:
-    """A known format, with an output file if it writes one; checked before any work is done."""
+def check_format(format: str, output: Path | None, known: tuple[str, ...] = FORMATS, folder: bool = False) -> None:
+    """A known format, with an output file (a folder with `folder`) if it writes one, and one that can be
+    written (`report.exports.check_output`); checked before any work is done."""
+    from wijkloket.report.exports import check_output
+
     if format not in known:
         raise WijkloketError("error.unknown_format", format=format, known=", ".join(known))
     if format in FILE_FORMATS:
         need_output(format, output)
+    if output is not None:
+        check_output(output, folder)
 
 
 def output_lang(lang: str | None, workspace: Path, format: str, output: Path | None,

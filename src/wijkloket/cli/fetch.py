@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from wijkloket.cli.add import print_add
 from wijkloket.cli.common import LangOpt, YearOpt, err, registry, resolve_lang, say
 from wijkloket.cli.helps import lang_callback
 from wijkloket.i18n import fmt_number, t
+from wijkloket.report.formatting import visible
 from wijkloket.usecases.fetch import FetchedFile, FetchResult, fetch_cbs
 
 app = typer.Typer(no_args_is_help=True, callback=lang_callback)
@@ -29,7 +31,8 @@ def progress_lines(bar: Progress, lang: str) -> Callable[[str, int, int | None],
 
     def show(what: str, done: int, total: int | None) -> None:
         if what not in tasks:
-            tasks[what] = bar.add_task(t("fetch_cbs.progress", lang, what=what), total=total)
+            # `what` names a table of the server's: shown literally, never read as Rich markup.
+            tasks[what] = bar.add_task(escape(visible(t("fetch_cbs.progress", lang, what=what))), total=total)
         bar.update(tasks[what], completed=done, total=total)
 
     return show

@@ -21,6 +21,7 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from wijkloket.cli.common import LangOpt
+from wijkloket.cli.ranges import check_ranges
 from wijkloket.i18n import DEFAULT_LANG, LANGUAGES, catalogue, check_lang, t
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -87,6 +88,7 @@ class LocalisedGroup(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
         localise(self, help_language(sys.argv[1:] if args is None else args, os.environ))
+        check_ranges(self)
         return super().main(args, *rest, **extra)
 
 

@@ -2,7 +2,8 @@
 
 A command describes its table neutrally (a title, columns with their alignment, rows of formatted
 strings, which row is the total) and `print_table` draws it with Rich. Every text is put in a
-`rich.text.Text`, so a name or value from the data is shown literally, never read as Rich markup.
+`rich.text.Text` with its control characters made visible (`cli.common.literal`), so a name or value from
+the data is shown literally, never read as Rich markup or obeyed as a terminal escape sequence.
 
 Every table fits the console's width (the terminal, or `COLUMNS`): names wrap, figures never do, and
 when the figures do not fit side by side the trailing columns are left out with a note that names them
@@ -20,7 +21,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from wijkloket.cli.common import out
+from wijkloket.cli.common import literal, out, visible
 from wijkloket.i18n import t
 
 Align = Literal["left", "right"]
@@ -58,10 +59,10 @@ class TableView:
 
 def _text(cell: str | Cell) -> Text:
     if isinstance(cell, str):
-        return Text(cell)
-    text = Text(cell.text, style=TONE_STYLES[cell.tone])
+        return literal(cell)
+    text = literal(cell.text, style=TONE_STYLES[cell.tone])
     if cell.detail:
-        text.append("\n" + cell.detail, style="dim")
+        text.append("\n" + visible(cell.detail), style="dim")
     return text
 
 
@@ -70,7 +71,7 @@ def _measure(console: Console, view: TableView, j: int) -> tuple[int, int]:
     or, for a column of names, its longest word, and at least the longest word of its header; the
     natural width shows every line unwrapped."""
     col = view.columns[j]
-    texts = [_text(r[j]) for r in view.rows] + ([Text(col.header)] if view.show_header else [])
+    texts = [_text(r[j]) for r in view.rows] + ([literal(col.header)] if view.show_header else [])
     sizes = [Measurement.get(console, console.options, x) for x in texts]
     body = sizes[:len(view.rows)]
     least = max((m.maximum if col.align == "right" else m.minimum for m in body), default=0)
@@ -116,17 +117,17 @@ def print_table(view: TableView, console: Console | None = None) -> None:
     output), as many columns as fit its width, the total row last."""
     console = console or out()
     if view.title:
-        console.print(Text(view.title, style="bold", overflow="fold"))
+        console.print(literal(view.title, style="bold", overflow="fold"))
     widths = layout(view, console.width, console)
     n = len(widths)
     rows, total_row = _ordered(view)
     table = Table(show_header=view.show_header)
     for col, width in zip(view.columns, widths, strict=False):
-        table.add_column(Text(col.header), justify=col.align, style="bold" if col.strong else None, width=width,
+        table.add_column(literal(col.header), justify=col.align, style="bold" if col.strong else None, width=width,
                          overflow="fold")
     for i, row in enumerate(rows):
         table.add_row(*(_text(c) for c in row[:n]), style="bold" if i == total_row else None)
     console.print(table)
     if n < len(view.columns):
         dropped = ", ".join(" ".join(c.header.split()) for c in view.columns[n:])
-        console.print(Text(t("terminal.dropped", view.lang, width=console.width, columns=dropped), overflow="fold"))
+        console.print(literal(t("terminal.dropped", view.lang, width=console.width, columns=dropped), overflow="fold"))

@@ -25,8 +25,8 @@ app = typer.Typer()
 
 @app.command("serve")
 def serve(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
-          workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+          port: Annotated[int, typer.Option("--port")] = 8000,
+          workers: Annotated[int, typer.Option("--workers")] = 1,
           key: Annotated[Path | None, typer.Option("--key")] = None,
           workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
     """Start the web app: the survey form for residents, the staff pages, the dashboard and the API."""

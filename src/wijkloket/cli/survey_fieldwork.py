@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from wijkloket.cli.common import LangOpt, SurveyOpt, WorkspaceOpt, err, resolve_lang, say
+from wijkloket.cli.common import LangOpt, SurveyOpt, WorkspaceOpt, err, literal, resolve_lang, say
 from wijkloket.cli.render import Column, TableView, print_table
 from wijkloket.i18n import fmt_number, t
 from wijkloket.usecases import survey_entry
@@ -22,7 +22,7 @@ def survey_enter(file: Annotated[Path, typer.Argument()], mode: ModeOpt = "paper
                  lang: LangOpt = None) -> None:
     """Enter paper or phone answers from a CSV or Excel file; every row is accepted or rejected with its reason."""
     language = resolve_lang(lang, workspace)
-    with err.status(t("cli.reading", language, file=file.name)):
+    with err.status(literal(t("cli.reading", language, file=file.name))):
         rep = survey_entry.enter(workspace, None, file, mode, survey, key)
     if rep.already_entered:
         say("survey.entry.already", language, file=rep.file, survey=rep.survey)

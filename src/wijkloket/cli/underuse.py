@@ -108,11 +108,10 @@ def _select(table: pd.DataFrame, level: str, year: int | None, product: str | No
 
 
 def _write_png(path: Path, png: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-    except OSError as exc:
-        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+    from wijkloket.report.exports import writing
+
+    writing(path)  # a folder in the way or no permission: a user error; a full disk: the guard names the file
+    path.write_bytes(png)
 
 
 def _cell(row: pd.Series | None, lang: str) -> Cell:

@@ -108,11 +108,11 @@ def report(
     format: Annotated[str, typer.Option("--format")] = "html",
     workspace: WorkspaceOpt = Path("."),
     lang: LangOpt = None,
-    min_base: Annotated[int | None, typer.Option("--min-base", min=0)] = None,
+    min_base: Annotated[int | None, typer.Option("--min-base")] = None,
 ) -> None:
     """Write the report (report.html, works offline)."""
     language = resolve_lang(lang, workspace)
-    check_format(format, output, REPORT_FORMATS)
+    check_format(format, output, REPORT_FORMATS, folder=True)
     with open_workspace(workspace) as ws, err.status(t("cli.writing_report", language)):
         base = min_base if min_base is not None else load_settings(workspace).min_base
         path = write_report(ws, registry(), output, language, year, fmt=format, min_base=base)

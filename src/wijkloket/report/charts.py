@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from wijkloket.i18n import fmt_number  # noqa: E402
+from wijkloket.report.formatting import visible  # noqa: E402
 from wijkloket.report.maps import (  # noqa: E402
     FONT_PT,
     HALF_MM,
@@ -179,7 +180,7 @@ def _label_flagged(ax: Any, flagged: pd.DataFrame, height_in: float) -> None:
         last = y
         right = math.log(r["expected"] / x0) / math.log(x1 / x0) > 0.55
         x = r["expected"] / 1.15 if right else r["expected"] * 1.15
-        ax.annotate(str(r["area_name"]), (r["expected"], r["ratio"]), xytext=(x, y),
+        ax.annotate(visible(str(r["area_name"])), (r["expected"], r["ratio"]), xytext=(x, y), parse_math=False,
                     textcoords=("data", "axes fraction"), fontsize=FONT_PT, color="#b2182b",
                     ha="right" if right else "left", va="center",
                     arrowprops={"arrowstyle": "-", "color": "#b2182b", "linewidth": 0.4, "shrinkA": 0,

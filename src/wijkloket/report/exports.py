@@ -9,6 +9,9 @@ injection"); numbers are never touched. The Excel files are built as the report'
 
 from __future__ import annotations
 
+import errno
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pandas as pd
 
 from wijkloket.areas.levels import RD_NEW
 from wijkloket.errors import InputFileError, WijkloketError
+from wijkloket.report.formatting import visible
 
 CSV_COLUMNS = ["level", "area_code", "area_name", "district", "indicator", "value", "numerator",
                "denominator", "coverage", "low_coverage", "index_city", "n_areas",
@@ -45,11 +49,33 @@ def wide(table: pd.DataFrame, level: str, with_index: bool = False) -> pd.DataFr
     return out
 
 
-def _writing(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+def check_output(path: Path, folder: bool = False) -> None:
+    """Raise the error that writing `path` (a file, or with `folder` a folder of files) would meet, before
+    any work is done: a folder where a file is meant (or a file where a folder is), a file in the way of a
+    folder of the path, or a folder the user may not write in (no permission, read-only disk). Folders
+    that do not exist yet are fine: the writer makes them."""
+    if folder and path.exists() and not path.is_dir():
+        raise InputFileError("error.output_folder_is_file", file=str(path))
+    if not folder and path.is_dir():
+        raise InputFileError("error.output_is_folder", file=str(path), example=f"{path}/{path.name or 'uitvoer'}.csv")
+    parent = path if folder else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputFileError("error.output_parent_is_file", file=str(path), parent=str(parent))
+    if not folder and path.exists() and os.access(path, os.W_OK):
+        return  # an existing file (or /dev/stdout) that may be written over
+    writable = path if folder and path.is_dir() else parent
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise InputFileError("error.output_no_permission", file=str(path), folder=str(writable))
+
+
+def writing(path: Path, folder: bool = False) -> None:
+    """Ready `path` to be written (see `check_output`): the missing folders made. Every writer of a
+    command's output calls this first; an OSError while writing names its file and goes to the guard
+    (`cli.errors`), which says the reason in the user's language."""
+    check_output(path, folder)
+    (path if folder else path.parent).mkdir(parents=True, exist_ok=True)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,18 +96,54 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+PUBLISHED_DIGITS = 12
+"""Significant digits of a published float. Sums over the same figures in another order (DuckDB adds in
+parallel) differ in the 15th-17th digit; at 12 digits the same workspace gives the same CSV bytes."""
+
+
+def _published(value: float) -> float:
+    return float(f"{value:.{PUBLISHED_DIGITS}g}") + 0.0  # + 0.0: no -0.0
+
+
+def published(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every float rounded to `PUBLISHED_DIGITS` significant digits: the nearest float to that
+    decimal, so the CSV shows it short (`316.333333333`, `1140.0`) and the same on every run."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    if not floats:
+        return frame
+    out = frame.copy()
+    for col in floats:
+        out[col] = [_published(v) for v in out[col].to_numpy(dtype="float64", na_value=np.nan)]
+    return out
+
+
+def _has_cr(frame: pd.DataFrame) -> bool:
+    texts = [frame[c] for c in frame.columns
+             if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+    return any(col.map(lambda v: isinstance(v, str) and "\r" in v).any() for col in texts)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV of a command's result as published: floats rounded (`published`), formula-safe (`csv_safe`),
+    no index, LF line ends; CRLF (RFC 4180) when a text holds a carriage return, because Python's csv
+    writer quotes a field only for the characters of the line end it uses, and an unquoted CR would
+    split the row for a reader."""
+    safe = csv_safe(published(frame))
+    return str(safe.to_csv(index=False, lineterminator="\r\n" if _has_cr(safe) else "\n"))
+
+
 def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
-    """The tidy CSV (formula-safe, see the module) to `path`, or to standard output when None."""
+    """The tidy CSV (`csv_text`: rounded where published, formula-safe) to `path`, or to standard output
+    when None (control characters made visible when that is a terminal)."""
     import sys
 
     if path is None:
-        csv_safe(frame).to_csv(sys.stdout, index=False)
+        text = csv_text(frame)
+        # On a terminal the CSV is read, not stored: an escape sequence in a name is shown, not obeyed.
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
-    _writing(path)
-    try:
-        csv_safe(frame).to_csv(path, index=False, encoding="utf-8")
-    except OSError as exc:
-        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+    writing(path)
+    path.write_text(csv_text(frame), encoding="utf-8")
 
 
 def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None,
@@ -91,7 +153,7 @@ def write_gpkg(table: pd.DataFrame, geometry: Any, districts: pd.DataFrame | Non
 
     if geometry is None or len(geometry) == 0:
         raise WijkloketError("error.no_geometry", year=year)
-    _writing(path)
+    writing(path)
     if path.exists():
         path.unlink()
     layers = []
@@ -147,14 +209,30 @@ def desk_wide(frame: pd.DataFrame, level: str, year: int | None = None) -> pd.Da
     return out
 
 
-def write_levels_xlsx(frame: pd.DataFrame, path: Path, wide_of: Any) -> None:
-    """A sheet per level (`wide_of(frame, level)`) and the tidy table."""
-    _writing(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for level in ("gemeente", "district", "wijk", "buurt"):
-            if (frame["level"] == level).any():
-                wide_of(frame, level).to_excel(xl, sheet_name=level, index=False)
-        frame.to_excel(xl, sheet_name="tidy", index=False)
+def write_frames_xlsx(path: Path, sheets: Sequence[tuple[str, pd.DataFrame]]) -> None:
+    """Plain tables as sheets, in order (a name each, cut to Excel's 31 characters). Written with
+    xlsxwriter as the report's workbook (`report.workbook.XLSX_OPTIONS`): a text is always a text cell,
+    never a formula, number or link, whatever it starts with; control characters are stored escaped."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    from wijkloket.report.workbook import XLSX_OPTIONS
+
+    writing(path)
+    try:
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xl:
+            for name, frame in sheets:
+                frame.to_excel(xl, sheet_name=name[:31], index=False)
+    except FileCreateError as exc:  # xlsxwriter wraps the OSError of opening the file
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(errno.EIO, str(exc), str(path)) from None
+
+
+def write_levels_xlsx(frame: pd.DataFrame, path: Path, wide_of: Any,
+                      extra: Sequence[tuple[str, pd.DataFrame]] = ()) -> None:
+    """A sheet per level (`wide_of(frame, level)`), the tidy table, then the `extra` sheets."""
+    levels = [(level, wide_of(frame, level)) for level in ("gemeente", "district", "wijk", "buurt")
+              if (frame["level"] == level).any()]
+    write_frames_xlsx(path, [*levels, ("tidy", frame), *extra])
 
 
 def write_desk_gpkg(frame: pd.DataFrame, geometry: Any, districts: pd.DataFrame | None, path: Path,
@@ -186,7 +264,7 @@ def write_access_gpkg(frame: pd.DataFrame, res: Any, geometry: Any, districts: p
 
     if geometry is None:
         raise WijkloketError("error.no_geometry", year="")
-    _writing(path)
+    writing(path)
     if path.exists():
         path.unlink()
     layers = []
@@ -222,7 +300,7 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
     import geopandas as gpd
     import shapely
 
-    _writing(path)
+    writing(path)
     if path.exists():
         path.unlink()
     layers = []
@@ -249,7 +327,7 @@ def write_locate_gpkg(out: Any, geometry: Any, path: Path) -> list[str]:
                                                                                    driver="GPKG")
             layers.append("areas")
     summary = out.before.merge(out.after, on=["level", "area"], suffixes=("_now", "_new"))
-    summary.to_csv(path.with_suffix(".csv"), index=False)
+    write_csv(summary, path.with_suffix(".csv"))
     return layers
 
 

@@ -10,6 +10,21 @@ from __future__ import annotations
 from wijkloket.i18n import fmt_number, t
 from wijkloket.report.blocks import Cell, Column, ColumnKind
 
+# Control characters that a terminal would obey (ESC starts a colour or cursor sequence, CR overwrites the
+# line, BEL rings) or a font cannot draw, and invisible bidirectional overrides: shown as a visible sign.
+# C0 and DEL become their Unicode control pictures (ESC -> U+241B), C1 and the bidi controls a \x/\u escape.
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A} | {0x7F: "\u2421"} \
+    | {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} \
+    | {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def visible(text: str) -> str:
+    """`text` with every control character a terminal would act on (or a map label could not draw) replaced
+    by a visible sign (see `_VISIBLE`); line breaks stay. For the terminal (`cli.common.literal`) and the
+    names on maps and charts."""
+    return text.translate(_VISIBLE)
+
+
 DEFAULT_DECIMALS: dict[ColumnKind, int] = {"count": 0, "number": 1, "percent": 1, "money": 0, "minutes": 0}
 NUMERIC_KINDS = frozenset(DEFAULT_DECIMALS) | {"year"}
 MISSING = "–"

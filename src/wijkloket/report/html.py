@@ -111,7 +111,9 @@ def page(sections: Sequence[Section], data: ReportData, template: str = "report.
 
 def render_html(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
     """Write `report.html` into `out_dir` and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from wijkloket.report.exports import writing
+
+    writing(out_dir, folder=True)  # a file in the way, no permission: a user error naming the folder
     path = out_dir / "report.html"
     path.write_text(page(sections, data), "utf-8")
     return path

@@ -28,6 +28,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
 from wijkloket.i18n import fmt_number, t  # noqa: E402
 from wijkloket.report.blocks import Image  # noqa: E402
+from wijkloket.report.formatting import visible  # noqa: E402
 
 if TYPE_CHECKING:
     from wijkloket.report.context import ReportData
@@ -222,7 +223,8 @@ def _label_outlines(ax: Any, outline: Any, axes_width_in: float, span: float) ->
         if not is_district and (not fits or clash):
             continue
         placed.append(box)
-        ax.annotate(str(name), (p.x, p.y), ha="center", va="center", fontsize=FONT_PT, color="#111111",
+        ax.annotate(visible(str(name)), (p.x, p.y), ha="center", va="center", fontsize=FONT_PT, color="#111111",
+                    parse_math=False,  # a name is text: `$` is a dollar, not mathtext
                     fontweight="bold" if is_district else "normal", zorder=5,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})
 

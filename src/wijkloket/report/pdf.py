@@ -124,7 +124,9 @@ def render_document(sections: Sequence[Section], data: ReportData) -> Document:
 
 def render_pdf(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
     """Write `report.pdf` (A4, a landscape page for each wide table) into `out_dir` and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from wijkloket.report.exports import writing
+
+    writing(out_dir, folder=True)  # a file in the way, no permission: a user error naming the folder
     path = out_dir / "report.pdf"
     render_document(sections, data).write_pdf(path, pdf_tags=True)
     return path

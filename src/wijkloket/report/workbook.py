@@ -10,6 +10,7 @@ stays text.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from wijkloket.errors import InputFileError
 from wijkloket.i18n import t
 from wijkloket.report.blocks import (
     BulletList,
@@ -346,28 +346,33 @@ def _write_notes(sheet: Worksheet, sections: Sequence[Section], data: ReportData
     sheet.set_column(1, 1, 100)
 
 
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+"""xlsxwriter's options for every workbook wijkloket writes: a string stays a text cell, whatever it starts
+with (`=HYPERLINK(...)`, `+31`, `-3`, `@`), never a formula, number or link (OWASP, CSV injection)."""
+
+
 def _open(path: Path) -> xlsxwriter.Workbook:
-    """A workbook that never turns a string into a formula, number or link."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputFileError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False})
+    """A workbook that never turns a string into a formula, number or link, its folder checked and made
+    (`report.exports.writing`)."""
+    from wijkloket.report.exports import writing
+
+    writing(path)
+    return xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
 
 
 def _close(book: xlsxwriter.Workbook, path: Path) -> None:
+    """Write the workbook; an OSError (disk full, no permission) goes to the guard with its file named."""
     try:
         book.close()
-    except (FileCreateError, OSError) as exc:
-        detail = getattr(exc, "strerror", None) or str(exc)
-        raise InputFileError("error.output_unwritable", file=str(path), detail=detail) from None
+    except FileCreateError as exc:  # xlsxwriter wraps the OSError of opening the file
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(errno.EIO, str(exc), str(path)) from None
 
 
 def render_workbook(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
     """Write `report.xlsx` into `out_dir` and return its path: a sheet per report table, then the
     sources, the assumptions and the section texts. Raises `InputFileError` when `out_dir` cannot be
-    written."""
+    written (`report.exports.check_output`)."""
     path = out_dir / "report.xlsx"
     book = _open(path)
     fmt = _Formats(book)

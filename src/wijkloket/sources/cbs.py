@@ -40,7 +40,7 @@ DATASETS = {
     "odata": "Kerncijfers wijken en buurten",
     "statline": "StatLine-export",
 }
-WARNINGS = ("invalid_cells", "unknown_keys", "ambiguous_keys", "stem_other_year")
+WARNINGS = ("invalid_cells", "implausible_values", "unknown_keys", "ambiguous_keys", "stem_other_year")
 """The kinds of warning `read_cbs` gives (the add summary shows `cli.warn_<kind>`)."""
 MAX_LISTED = 25
 """At most this many keys are named in one warning; the rest are counted (all are in the source's report)."""
@@ -225,20 +225,86 @@ def _gemeente_missing(path: Path, frame: pd.DataFrame, gemeente: str, gm: pd.Ser
                             n=len(known))
 
 
-def _long_values(kept: pd.DataFrame, codes: np.ndarray, rows: pd.Series, mapping: dict[str, str]
-                 ) -> tuple[pd.DataFrame, list[str]]:
-    """One row per area and variable with its value and status, and the columns with unreadable
-    numbers (with their first row numbers)."""
+PERCENT = (0.0, 100.0)
+NOT_NEGATIVE = (0.0, np.inf)
+
+
+def value_limits(registry: Registry) -> dict[str, tuple[float, float]]:
+    """The values each variable can take, from what the indicator registry does with it: 0-100 for a
+    percentage (a share's `percent`, a mean in `%`), 0 or more for a count (a count's variable, a share's
+    or rate's count and base, a ratio's parts, a mean's weight) and for the other means (km, euro), none
+    for a score (SES-WOA scores are negative below the national mean). Variables no indicator uses
+    follow their names (`pct_*` per cent, `n_*` counts)."""
+    limits: dict[str, tuple[float, float]] = {}
+    for ind in registry.indicators.values():
+        counts = [ind.count, ind.base, ind.numerator, ind.denominator, ind.weight]
+        if ind.kind == "count":
+            counts.append(ind.variable)
+        limits.update({v: NOT_NEGATIVE for v in counts if v})
+        if ind.percent:
+            limits[ind.percent] = PERCENT
+        if ind.kind == "mean" and ind.variable and ind.unit != "score":
+            limits[ind.variable] = PERCENT if ind.unit == "%" else NOT_NEGATIVE
+    for v in registry.variables - set(limits):
+        if v.startswith("pct_"):
+            limits[v] = PERCENT
+        elif v.startswith("n_"):
+            limits[v] = NOT_NEGATIVE
+    return limits
+
+
+def _limits_text(limits: tuple[float, float]) -> str:
+    low, high = limits
+    return f"{low:g}-{high:g}" if np.isfinite(high) else f">= {low:g}"
+
+
+def _long_values(kept: pd.DataFrame, codes: np.ndarray, rows: pd.Series, mapping: dict[str, str],
+                 limits: dict[str, tuple[float, float]]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """One row per area and variable with its value and status, the columns with unreadable numbers
+    (with their first row numbers), and the impossible values (a negative count, a percentage outside
+    0-100: column, area, row, value and what is allowed), which become missing (`invalid`)."""
     long_frames = []
     invalid_cells: list[str] = []
+    implausible: list[str] = []
     for col, variable in mapping.items():
         values, status = parse_numbers(kept[col])
         bad = status == "invalid"
         if bad.any():
             invalid_cells.append(f"{col} ({', '.join(rows[bad].head(3).astype(str).tolist())})")
+        low, high = limits.get(variable, (-np.inf, np.inf))
+        wrong = (status == "ok") & ((values < low) | (values > high))
+        for i in np.flatnonzero(wrong.to_numpy()):
+            implausible.append(f"{col}: {codes[i]}, {rows.iloc[i]}, {values.iloc[i]:g} ({_limits_text((low, high))})")
+        status = status.where(~wrong, "invalid")
+        values = values.where(~wrong)
         long_frames.append(pd.DataFrame({"area_code": codes, "variable": variable, "value": values.to_numpy(),
                                          "status": status.to_numpy()}))
-    return pd.concat(long_frames, ignore_index=True), invalid_cells
+    return pd.concat(long_frames, ignore_index=True), invalid_cells, implausible
+
+
+def counts_above_base(values: pd.DataFrame, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
+    """A share's or rate's count above its base (more residents aged 65+, or with a state pension, than
+    residents: a share above 100%) is impossible: the count becomes missing (`invalid`); returns the
+    values and one item per such cell (count variable, area, count > base)."""
+    wide = values[values["status"] == "ok"].pivot_table(index="area_code", columns="variable", values="value",
+                                                        aggfunc="first")
+    items: list[str] = []
+    wrong_cells: set[tuple[str, str]] = set()
+    for ind in registry.indicators.values():
+        count, base = ind.count or "", ind.base or ""
+        if ind.kind not in ("share", "rate") or count not in wide.columns or base not in wide.columns:
+            continue
+        over = wide[count] > wide[base]
+        for area in sorted(over[over].index):
+            if (area, count) not in wrong_cells:
+                wrong_cells.add((area, count))
+                items.append(f"{count}: {area}, {wide.at[area, count]:g} > {base} "
+                             f"{wide.at[area, base]:g}")
+    if wrong_cells:
+        hit = pd.Series(list(zip(values["area_code"], values["variable"], strict=True)),
+                        index=values.index).isin(wrong_cells)
+        values = values.assign(value=values["value"].where(~hit), status=values["status"].where(~hit, "invalid"))
+    return values, items
 
 
 def _listed(items: list[str]) -> str:
@@ -330,9 +396,15 @@ def read_cbs(
             "error.cbs_no_variables", file=str(path), year=year,
             expected=", ".join(registry.known_columns(fmt)[:8]) + ", ...",
         )
-    values_long, invalid_cells = _long_values(frame[keep], code[keep].to_numpy(), row_numbers[keep], mapping)
+    values_long, invalid_cells, implausible = _long_values(frame[keep], code[keep].to_numpy(), row_numbers[keep],
+                                                           mapping, value_limits(registry))
     values_long = derived_values(values_long, registry, year)
+    values_long, over_base = counts_above_base(values_long, registry)
+    implausible += over_base
     warnings = ["invalid_cells:" + "; ".join(invalid_cells)] if invalid_cells else []
+    if implausible:
+        more = f" (+{len(implausible) - MAX_LISTED})" if len(implausible) > MAX_LISTED else ""
+        warnings.append("implausible_values:" + "; ".join(implausible[:MAX_LISTED]) + more)
     warnings += key_warnings(resolution, registry) if fmt == "odata" else []
     gem_names = (frame[gemeente_name_col].astype(str).str.strip() if gemeente_name_col
                  else pd.Series("", index=frame.index, dtype=object))

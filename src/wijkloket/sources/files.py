@@ -1,9 +1,14 @@
-"""Reading files as publishers ship them: existence, encodings, checksums."""
+"""Reading files as publishers ship them: existence, encodings, checksums, and the owner-only
+temporary copies some inputs need (a transcoded export lives in the workspace's `.tmp/`, never beside
+the input)."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +16,10 @@ import pandas as pd
 from wijkloket.errors import InputFileError
 
 ENCODINGS = ("utf-8", "cp1252")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How an old Excel workbook (.xls, Compound File Binary) starts; no input wijkloket reads does."""
+TEMP_PREFIX = "wijkloket-copy-"
+"""The name with which temporary copies of inputs start (so a copy left by a killed process can be found)."""
 
 
 def check_file(path: Path) -> Path:
@@ -20,10 +29,33 @@ def check_file(path: Path) -> Path:
         raise InputFileError("error.file_is_dir", file=str(path))
     try:
         with path.open("rb") as fh:
-            fh.read(1)
+            start = fh.read(len(OLE2_MAGIC))
     except OSError as exc:
         raise InputFileError("error.file_unreadable", file=str(path), detail=exc.strerror) from None
+    if start == OLE2_MAGIC:
+        raise InputFileError("error.file_old_excel", file=str(path))
     return path
+
+
+def private_temp(folder: Path) -> Path:
+    """A new empty file that only its owner can read (0o600) in `folder` (made owner-only, 0o700), for a
+    temporary copy of an input. The caller removes it on every exit path; `remove_leftover_copies`
+    removes what a killed process left."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".csv", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
+def remove_leftover_copies(folder: Path) -> list[Path]:
+    """Remove the temporary copies in `folder` (see `private_temp`); for a workspace opened by its one
+    writer, so no other process is using them. Returns what was removed."""
+    removed = []
+    for p in folder.glob(TEMP_PREFIX + "*") if folder.is_dir() else []:
+        p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
 
 
 def read_text_file(path: Path) -> str:
@@ -49,11 +81,18 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
     is what Excel on Windows saves; anything else needs `--encoding`."""
     if encoding:
         try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputFileError("error.encoding_unknown", file=str(path), encoding=encoding) from None
+        try:
             return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
+        except UnicodeError as exc:
             raise _decode_error(data, path, encoding, exc) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # a UTF-16 BOM on bytes that are not UTF-16
+            raise _decode_error(data, path, "utf-16", exc) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:

@@ -12,6 +12,9 @@ DuckDB by `store.log_import`, so a 10-million-row export never passes through Py
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -23,15 +26,18 @@ from typing import Any
 import pandas as pd
 
 from wijkloket.errors import ConfigError, InputFileError
-from wijkloket.sources.files import decode, read_text_file
+from wijkloket.sources.files import decode, private_temp, read_text_file
+from wijkloket.sources.personal import eleven_test as eleven_test  # re-exported (sources.frame uses it)
 
 REQUIRED_ROLES = ("date", "product", "postcode")
 OPTIONAL_ROLES = ("time", "house_number", "status", "location", "birth_date", "id")
 IDENTIFYING_ROLES = ("house_number", "birth_date", "id")
 DEFAULT_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%y", "%Y%m%d")
 TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", "T%H:%M:%S", " %H.%M")
-REJECT_REASONS = ("bad_date", "unknown_product", "unknown_status", "invalid_postcode", "postcode_outside",
-                  "duplicate", "duplicate_existing")
+STORED_ROLES = ("date", "time", "product", "postcode", "status", "location")
+"""The roles whose values reach the store (and the file of rejected rows); the others are read and dropped."""
+REJECT_REASONS = ("bad_date", "future_date", "unknown_product", "unknown_status", "invalid_postcode",
+                  "postcode_outside", "duplicate", "duplicate_existing")
 PC6_RE = "^[1-9][0-9]{3}[A-Z]{2}$"
 PC4_RE = "^[1-9][0-9]{3}$"
 
@@ -52,6 +58,14 @@ class Mapping:
     date_format: str | None = None
     birth_date_format: str | None = None
     synthetic: bool = False
+    sheet: str | None = None  # the workbook's sheet to read (the command's --sheet wins)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of what the mapping says (not of its path, comments or layout): part of what makes
+        an import the same, so the same export with a corrected mapping is imported again."""
+        content = {k: v for k, v in vars(self).items() if k != "path"}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -80,6 +94,7 @@ def load_mapping(path: Path) -> Mapping:
                 raise ConfigError("error.mapping_bad_target", file=str(path), section=section, name=name,
                                   value=target, known=", ".join(canon))
     f = raw.get("file", {})
+    _check_file_section(path, f)
     return Mapping(
         path=path,
         columns={k: str(v) for k, v in cols.items()},
@@ -87,7 +102,47 @@ def load_mapping(path: Path) -> Mapping:
         statuses={str(k).strip().lower(): v for k, v in raw.get("statuses", {}).items()},
         encoding=f.get("encoding"), delimiter=f.get("delimiter"), date_format=f.get("date_format"),
         birth_date_format=f.get("birth_date_format"), synthetic=bool(f.get("synthetic", False)),
+        sheet=f.get("sheet"),
     )
+
+
+FILE_KEYS = ("encoding", "delimiter", "date_format", "birth_date_format", "sheet", "synthetic")
+
+
+def _check_file_section(path: Path, section: dict[str, Any]) -> None:
+    """The [file] settings of a mapping, checked before any export is read: every key known, a
+    delimiter of one character, an encoding Python knows, date formats with a year, a month and a day."""
+    for key, value in section.items():
+        if key not in FILE_KEYS:
+            raise ConfigError("error.mapping_file_key", file=str(path), key=key, known=", ".join(FILE_KEYS))
+        if key == "synthetic" and not isinstance(value, bool):
+            raise ConfigError("error.mapping_file_value", file=str(path), key=key, value=repr(value),
+                              expected="true / false")
+        if key != "synthetic" and not isinstance(value, str):
+            raise ConfigError("error.mapping_file_value", file=str(path), key=key, value=repr(value),
+                              expected="tekst / text")
+    delim = section.get("delimiter")
+    if delim is not None and (len(delim) != 1 or delim in "\"\r\n" or delim.isalnum()):
+        raise ConfigError("error.mapping_delimiter", file=str(path), value=delim)
+    enc = section.get("encoding")
+    if enc:
+        try:
+            codecs.lookup(enc.lower().replace("_", "-"))
+        except LookupError:
+            raise ConfigError("error.mapping_encoding", file=str(path), value=enc) from None
+    for key in ("date_format", "birth_date_format"):
+        fmt = section.get(key)
+        if fmt is not None and not _date_format_ok(fmt):
+            raise ConfigError("error.mapping_date_format", file=str(path), key=key, value=fmt)
+
+
+def _date_format_ok(fmt: str) -> bool:
+    """A strptime format with a year, a month and a day (or a day of the year), without quotes."""
+    if any(c in fmt for c in "'\"\\"):
+        return False
+    directives = set(re.findall(r"%-?([A-Za-z%])", fmt))
+    return bool(directives & {"Y", "y"}) and (bool(directives & {"j"}) or (
+        bool(directives & {"m", "b", "B", "h"}) and bool(directives & {"d", "e"})))
 
 
 @dataclass
@@ -108,39 +163,54 @@ class LogImport:
     overlaps: list[dict[str, str]] = field(default_factory=list)
 
 
-def eleven_test(value: str) -> bool:
-    """The BSN eleven-test: 9 digits, 9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11 (and not 0)."""
-    if not re.fullmatch(r"\d{9}", value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
-    return total % 11 == 0 and total != 0
+CP1252_NAMES = ("windows-1252", "cp-1252", "cp1252", "latin1", "latin-1", "iso-8859-1", "iso8859-1")
 
 
-def sniff_csv(path: Path, mapping: Mapping) -> tuple[str, str, Path]:
+def _declared_encoding(mapping: Mapping) -> str | None:
+    """The mapping's encoding as wijkloket reads it: 'utf-8', 'cp1252' or another Python codec name."""
+    if not mapping.encoding:
+        return None
+    enc = mapping.encoding.lower().replace("_", "-")
+    if enc in CP1252_NAMES:
+        return "cp1252"
+    name = codecs.lookup(enc).name  # known: checked when the mapping was loaded
+    return "utf-8" if name in ("utf-8", "utf-8-sig") else name
+
+
+def sniff_csv(path: Path, mapping: Mapping, tmp_dir: Path) -> tuple[str, str, Path]:
     """(DuckDB encoding, delimiter, path to read). A Windows-1252 file with bytes that differ from
-    Latin-1 (0x80-0x9F: €, curly quotes, Š ...) is transcoded to UTF-8 first."""
+    Latin-1 (0x80-0x9F: €, curly quotes, Š ...), and a file in another encoding than UTF-8 or
+    Windows-1252, are transcoded to a UTF-8 copy in `tmp_dir` (owner-only); the caller removes it."""
     data = path.read_bytes() if path.stat().st_size < 256 << 20 else None
-    head = data[: 1 << 20] if data is not None else path.open("rb").read(1 << 20)
+    if data is not None:
+        head = data[: 1 << 20]
+    else:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
     if not head.strip():
         raise InputFileError("error.file_empty", file=str(path))
-    if mapping.encoding:
-        enc = mapping.encoding.lower().replace("_", "-")
-        if enc in ("windows-1252", "cp-1252", "cp1252", "latin1", "latin-1", "iso-8859-1"):
-            enc = "cp1252"
-    else:
+    enc = _declared_encoding(mapping)
+    if enc is None:
         cut = head.rsplit(b"\n", 1)[0] if len(head) == 1 << 20 else head
         _, enc = decode(cut, path)
     first = head.split(b"\n", 1)[0].decode("utf-8" if enc == "utf-8" else "cp1252", errors="replace")
     delim = mapping.delimiter or (";" if first.count(";") > first.count(",") else ",")
     if enc == "utf-8":
         return "utf-8", delim, path
-    if enc != "cp1252":
-        raise InputFileError("error.file_encoding", file=str(path), encoding=enc, line=1, byte="?")
     blob = data if data is not None else path.read_bytes()
-    if re.search(rb"[\x80-\x9f]", blob) is None:
-        return "latin-1", delim, path
-    out = path.with_name(f".{path.name}.utf8.tmp")
-    out.write_text(blob.decode("cp1252", errors="replace"), "utf-8")
+    if enc == "cp1252":
+        if re.search(rb"[\x80-\x9f]", blob) is None:
+            return "latin-1", delim, path
+        text = blob.decode("cp1252", errors="replace")
+    else:
+        text, _ = decode(blob, path, enc)  # names the line and byte that do not decode
+    out = private_temp(tmp_dir)
+    try:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     return "utf-8", delim, out
 
 
@@ -182,8 +252,15 @@ def excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
 def csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:
     import csv
 
-    with path.open(encoding="utf-8" if enc == "utf-8" else "latin-1", newline="") as fh:
-        header = next(csv.reader(fh, delimiter=delim), [])
+    try:
+        with path.open(encoding="utf-8" if enc == "utf-8" else "latin-1", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=delim), [])
+    except UnicodeDecodeError as exc:
+        decode(path.read_bytes(), path, enc)  # raises with the line and byte that do not decode
+        raise InputFileError("error.file_encoding", file=str(path), encoding=enc, line=1,
+                             byte=f"0x{exc.object[exc.start]:02x}") from None
+    except csv.Error as exc:
+        raise InputFileError("error.csv_parse", file=str(path), detail=str(exc)) from None
     header = [h.lstrip("\ufeff").strip() for h in header]
     seen: dict[str, int] = {}
     out: dict[str, str] = {}

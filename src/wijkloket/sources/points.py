@@ -29,6 +29,11 @@ from wijkloket.sources.files import check_file, read_csv_text, read_text_file
 
 KINDS = ("desk", "library_ido", "community_centre", "social_team", "mobile_stop", "candidate")
 OPTIONAL = ("hours_per_week", "capacity_per_week", "annual_cost")
+OPTIONAL_LIMITS = {"hours_per_week": (0.0, 168.0), "capacity_per_week": (0.0, np.inf), "annual_cost": (0.0, np.inf)}
+"""The values each optional column may hold (inclusive; a week has 168 hours); an empty cell is unknown.
+A value outside them, infinity or a text is an error naming the row, column and value (`points_value.*`
+in the catalogue says what is allowed)."""
+_EMPTY = ("", "nan", "none", "null")
 # The Netherlands in RD New (EPSG:28992) and WGS84, with a margin for border points.
 RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
 WGS_BOUNDS = (3.2, 50.7, 7.3, 53.7)
@@ -96,6 +101,32 @@ def _check_columns(path: Path, frame: pd.DataFrame, cols: dict[str, str]) -> boo
     return has_lonlat and not has_xy
 
 
+def _texts_of(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column's cells as the user wrote them (stripped; a missing cell is '')."""
+    text = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
+    return text.where(~text.str.lower().isin(_EMPTY), "")
+
+
+def _check_numbers(path: Path, frame: pd.DataFrame, out: pd.DataFrame, cols: dict[str, str],
+                   num: Callable[[str], pd.Series], names: tuple[str, ...], key: str,
+                   limits: dict[str, tuple[float, float]] | None = None) -> None:
+    """An error for the first cell of the columns `names` that is written but is no number (or, with
+    `limits`, a number outside them or infinite), naming its row, column and value."""
+    for name in names:
+        if name not in cols:
+            continue
+        text, value = _texts_of(frame, cols[name]), num(name)
+        low, high = (limits or {}).get(name, (-np.inf, np.inf))
+        bad = (text != "") & (value.isna() | ~np.isfinite(value.fillna(0)) | (value < low) | (value > high))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            params = {"file": str(path), "row": int(out["row_number"].iloc[i]), "column": cols[name],
+                      "value": text.iloc[i], "name": out["name"].iloc[i]}
+            if limits is None:
+                raise InputFileError(key, **params)
+            raise InputFileError(key, **params, allowed=[{"_key": f"points_value.{name}"}])
+
+
 def _coordinates(path: Path, out: pd.DataFrame, num: Callable[[str], pd.Series], lonlat: bool
                  ) -> tuple[pd.Series, pd.Series]:
     """Sets `x`, `y` (RD New, NaN where unusable) on `out`; returns (bad rows, the values as given).
@@ -112,21 +143,29 @@ def _coordinates(path: Path, out: pd.DataFrame, num: Callable[[str], pd.Series],
         tr = Transformer.from_crs(WGS84, RD_NEW, always_xy=True)
         x, y = tr.transform(lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
         out["x"], out["y"] = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
-        return ~ok, lon.astype(str) + ", " + lat.astype(str)
+        return ~ok, _pair(lon, lat)
     xs, ys = num("x"), num("y")
     ok = _in(RD_BOUNDS, xs, ys)
     if (~ok).any() and _in(RD_BOUNDS, ys, xs)[~ok].all():
         rows = out.loc[~ok, "row_number"].astype(str).tolist()
         raise InputFileError("error.points_swapped_xy", file=str(path), rows=", ".join(rows[:10]))
     out["x"], out["y"] = xs.where(ok), ys.where(ok)
-    return ~ok, xs.astype(str) + ", " + ys.astype(str)
+    return ~ok, _pair(xs, ys)
+
+
+def _pair(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two coordinates as one text per row ('' for a missing one)."""
+    def text(s: pd.Series) -> pd.Series:
+        return s.map(lambda v: "" if pd.isna(v) else repr(float(v))).astype(object)
+
+    return text(a) + ", " + text(b)
 
 
 def _check_problems(path: Path, frame: pd.DataFrame, out: pd.DataFrame, bad: pd.Series, values: pd.Series) -> None:
     problems = []
     for i in np.flatnonzero(bad.to_numpy()):
-        v = values.iloc[i]
-        reason = "no_coordinates" if "nan" in v else "outside_netherlands"
+        v = str(values.iloc[i])
+        reason = "no_coordinates" if v.startswith(",") or v.endswith(" ") else "outside_netherlands"
         problems.append({"row": int(out["row_number"].iloc[i]), "name": out["name"].iloc[i], "reason": reason,
                          "value": v})
     unknown = ~out["kind"].isin(KINDS)
@@ -159,8 +198,11 @@ def read_points(path: Path, gemeente: str | None = None, rules: PointRules | Non
     out = pd.DataFrame({"row_number": np.arange(len(frame)) + first_row,
                         "name": frame[cols["name"]].astype(str).str.strip(),
                         "kind": frame[cols["kind"]].astype(str).str.strip().str.lower()})
+    _check_numbers(path, frame, out, cols, num, ("lon", "lat") if lonlat else ("x", "y"),
+                   "error.points_coordinate_not_number")
     bad, values = _coordinates(path, out, num, lonlat)
     _check_problems(path, frame, out, bad, values)
+    _check_numbers(path, frame, out, cols, num, OPTIONAL, "error.points_bad_number", OPTIONAL_LIMITS)
     for c in OPTIONAL:
         out[c] = num(c) if c in cols else np.nan
     synthetic = False

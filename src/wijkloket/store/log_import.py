@@ -6,6 +6,7 @@ never enter a table. `prepare` builds the SQL; `Workspace.add_log` runs it in on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,33 +14,35 @@ import duckdb
 import pandas as pd
 
 from wijkloket.ages import sql_case
-from wijkloket.errors import InputFileError
+from wijkloket.errors import ConfigError, InputFileError
 from wijkloket.sources.files import check_file
 from wijkloket.sources.logs import (
     DEFAULT_DATE_FORMATS,
     IDENTIFYING_ROLES,
     PC4_RE,
     PC6_RE,
+    STORED_ROLES,
     TIME_SUFFIXES,
     LogImport,
     Mapping,
     csv_columns,
-    eleven_test,
     excel_frame,
     sniff_csv,
     synonyms,
 )
+from wijkloket.sources.personal import column_kind, eleven_test, redact
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sheet: str | None
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sheet: str | None, tmp_dir: Path
                 ) -> tuple[str, list[str], str, int, Path | None]:
     """The file as a SQL source that DuckDB streams (nothing is materialised, so unmapped
     columns such as BSN never enter a table). Returns (source, columns, encoding, offset, temp file):
-    a record's line or row number in the file is its row number + offset - 1."""
+    a record's line or row number in the file is its row number + offset - 1. A temporary UTF-8 copy
+    (in `tmp_dir`) is removed here when opening fails, else by `Prepared.close`."""
     check_file(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, offset = excel_frame(path, sheet)
@@ -47,26 +50,48 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sh
         return "_xlsx", list(frame.columns), "xlsx", offset, None
     if path.stat().st_size == 0:
         raise InputFileError("error.file_empty", file=str(path))
-    enc, delim, src = sniff_csv(path, mapping)
-    columns = csv_columns(src, delim, enc)
-    cols_sql = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
-    source = (f"read_csv('{str(src).replace(chr(39), chr(39) * 2)}', delim='{delim}', header=true, "
-              f"encoding='{enc}', quote='\"', escape='\"', null_padding=true, auto_detect=false, columns={cols_sql})")
     try:
-        con.execute(f"SELECT count(*) FROM (SELECT * FROM {source} LIMIT 10)")
-    except duckdb.Error as exc:
-        raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
+        enc, delim, src = sniff_csv(path, mapping, tmp_dir)
+    except InputFileError as exc:
+        raise _encoding_error(exc, mapping) from None
+    try:
+        columns = csv_columns(src, delim, enc)
+        cols_sql = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+        source = (f"read_csv('{str(src).replace(chr(39), chr(39) * 2)}', delim='{delim.replace(chr(39), chr(39) * 2)}',"
+                  f" header=true, encoding='{enc}', quote='\"', escape='\"', null_padding=true, auto_detect=false, "
+                  f"columns={cols_sql})")
+        try:
+            con.execute(f"SELECT count(*) FROM (SELECT * FROM {source} LIMIT 10)")
+        except duckdb.Error as exc:
+            raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
+    except InputFileError as exc:
+        if src != path:
+            src.unlink(missing_ok=True)
+        raise _encoding_error(exc, mapping) from None
+    except BaseException:
+        if src != path:
+            src.unlink(missing_ok=True)
+        raise
     return (source, list(columns), "cp1252" if enc == "latin-1" or src != path else enc, 2,
             src if src != path else None)
 
 
-def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candidates: list[str]) -> list[str]:
-    """The format that reads most of a sample of `expr`, and its date-only variant (for rows
-    without a time). One format per file keeps parsing fast and unambiguous."""
+def _encoding_error(exc: InputFileError, mapping: Mapping) -> InputFileError:
+    """An export that does not decode: its fix is the mapping's [file] encoding (desk logs have no --encoding)."""
+    if exc.code != "error.file_encoding":
+        return exc
+    return InputFileError("error.log_encoding", mapping=str(mapping.path), **exc.params)
+
+
+def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candidates: list[str]
+                 ) -> tuple[list[str], str | None]:
+    """The format that reads most of a sample of `expr` and its date-only variant (for rows without a
+    time), and the first value of the sample when no format reads any of it (else None). One format
+    per file keeps parsing fast and unambiguous."""
     sample = [r[0] for r in con.execute(
         f"SELECT {expr} AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
     if not sample:
-        return candidates[:1]
+        return candidates[:1], None
     con.execute("CREATE OR REPLACE TEMP TABLE _sample (v VARCHAR)")
     con.executemany("INSERT INTO _sample VALUES (?)", [(v,) for v in sample])
     scores = con.execute("SELECT " + ", ".join(
@@ -75,7 +100,27 @@ def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candida
     assert scores is not None
     best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
     date_only = best.split(" ")[0].split("T")[0]
-    return [best] if date_only == best else [best, date_only]
+    return [best] if date_only == best else [best, date_only], None if max(scores) else str(sample[0])
+
+
+def _mapped_formats(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping, key: str, expr: str,
+                    candidates: list[str]) -> list[str]:
+    """`_best_format` for a date column; a format the mapping sets (`key`) must be one DuckDB reads and
+    must read at least one value of the file, else the mapping is wrong (an error naming file and key)."""
+    fmt = getattr(mapping, key)
+    if fmt is not None:
+        try:
+            con.execute(f"SELECT try_strptime('', '{fmt}')")
+        except duckdb.Error:
+            raise ConfigError("error.mapping_date_format", file=str(mapping.path), key=key, value=fmt) from None
+    formats, unread = _best_format(con, source, expr, candidates)
+    if fmt is not None and unread is not None:
+        if key == "birth_date_format":  # a date of birth is personal: not shown
+            raise ConfigError("error.mapping_birth_date_format_none", file=str(mapping.path), value=fmt,
+                              column=mapping.columns["birth_date"])
+        raise ConfigError("error.mapping_date_format_none", file=str(mapping.path), key=key, value=fmt,
+                          column=mapping.columns["date"], example=redact(unread))
+    return formats
 
 
 @dataclass
@@ -92,6 +137,7 @@ class Prepared:
     temp: Path | None
     dropped: list[str]
     bsn_cols: list[str]
+    kept: list[str]  # the columns a file of rejected rows keeps: the mapped, non-identifying ones (STORED_ROLES)
     synthetic: bool
     select: str  # SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp, raw
     rejected_select: str  # SQL that finds the rejected rows with their record numbers and original cells
@@ -106,27 +152,32 @@ class Prepared:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: str, secret: str,
-            sheet: str | None = None) -> Prepared:
+            sheet: str | None = None, *, tmp_dir: Path, today: date | None = None) -> Prepared:
     """Open the export, check it against the mapping, scan the columns that will not be stored, and
     build the SQL that streams it: nothing of the file is materialised, so BSNs, names and dates of
-    birth never enter a table."""
-    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet)
+    birth never enter a table. A temporary copy goes to `tmp_dir`; visits after `today` (default: the
+    date today) are rejected."""
+    source, cols, encoding, offset, temp = open_source(con, path, mapping, sheet, tmp_dir)
     try:
         role = mapping.columns
         absent = [f"{r} = '{c}'" for r, c in role.items() if c not in cols]
         if absent:
             raise InputFileError("error.mapping_column_absent", file=str(path), mapping=str(mapping.path),
                                  absent="; ".join(absent), found=", ".join(cols))
-        dropped, bsn_cols, blank = _unstored_columns(con, source, cols, role)
+        _refuse_personal_roles(con, source, path, mapping)
+        dropped, bsn_cols = _unstored_columns(con, source, cols, role)
         _lookup_tables(con, path, mapping)
-        select = _events_select(con, source, mapping, kind, secret)
+        select = _events_select(con, source, mapping, kind, secret, today or date.today())
         synthetic = mapping.synthetic or _marked_synthetic(con, source, cols)
     except BaseException:
         if temp is not None:  # the transcoded copy of a Windows-1252 file
             temp.unlink(missing_ok=True)
         raise
     q = {r: _quote(c) for r, c in role.items()}
-    fields_r = ", ".join(("''" if c in blank else "r." + _quote(c)) + f" AS {_quote(c)}" for c in cols)
+    identifying = {role[r] for r in IDENTIFYING_ROLES if r in role}
+    stored = {role[r] for r in STORED_ROLES if r in role}
+    kept = [c for c in cols if c in stored and c not in identifying]
+    fields_r = ", ".join(f"r.{_quote(c)} AS {_quote(c)}" for c in kept)
     on = " AND ".join(f"r.{q[r]} IS NOT DISTINCT FROM k.{_quote('_m_' + r)}" for r in role)
     keys = ", ".join(_quote("_m_" + r) for r in role)
     rejected = (f"CREATE OR REPLACE TEMP TABLE _rk AS SELECT DISTINCT {keys}, reason, {{fp}} AS fp, "
@@ -134,26 +185,41 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
                 f"WITH r AS (SELECT row_number() OVER () AS rid, * FROM {source}) "
                 f"SELECT {fields_r}, k.reason, r.rid, k.fp, k.day FROM r JOIN _rk k ON {on}")
     return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, dropped,
-                    bsn_cols, synthetic, select, rejected)
+                    bsn_cols, kept, synthetic, select, rejected)
+
+
+def _sample(con: duckdb.DuckDBPyConnection, source: str, column: str, n: int = 2000) -> list[str]:
+    """The first `n` non-empty values of `column`, trimmed."""
+    return [r[0] for r in con.execute(
+        f"SELECT trim({_quote(column)}) AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT {n}").fetchall()]
+
+
+def _refuse_personal_roles(con: duckdb.DuckDBPyConnection, source: str, path: Path, mapping: Mapping) -> None:
+    """A role whose values are stored (location, product, status, ...) may not point at a column that
+    holds personal data by its header or its values (names, BSNs, e-mail, phone numbers, dates of birth)."""
+    for role in STORED_ROLES:
+        column = mapping.columns.get(role)
+        if column is None:
+            continue
+        kind = column_kind(column, _sample(con, source, column), dates_expected=role in ("date", "time"))
+        if kind is not None:
+            raise ConfigError("error.mapping_personal_column", file=str(path), mapping=str(mapping.path),
+                              role=role, column=column, looks=[{"_key": f"personal.{kind}"}])
 
 
 def _unstored_columns(con: duckdb.DuckDBPyConnection, source: str, cols: list[str], role: dict[str, str]
-                      ) -> tuple[list[str], list[str], list[str]]:
-    """(columns not stored, unmapped columns that look like BSNs, columns blanked in the rejected-rows file)."""
-    ident_names = set(synonyms()["meta"]["identifying_column_names"])
+                      ) -> tuple[list[str], list[str]]:
+    """(columns not stored, unmapped columns that look like BSNs)."""
     mapped = set(role.values())
     dropped = [c for c in cols if c not in mapped or c in {role.get(r) for r in IDENTIFYING_ROLES}]
     bsn_cols = []
     for c in cols:
         if c in mapped:
             continue
-        sample = [r[0] for r in con.execute(
-            f"SELECT trim({_quote(c)}) AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
+        sample = _sample(con, source, c)
         if sample and sum(eleven_test(v) for v in sample) >= 0.5 * len(sample):
             bsn_cols.append(c)
-    blank = sorted({c for c in cols if c.strip().lower() in ident_names or c in bsn_cols}
-                   | {role[r] for r in IDENTIFYING_ROLES if r in role})
-    return dropped, bsn_cols, blank
+    return dropped, bsn_cols
 
 
 def _lookup_tables(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping) -> None:
@@ -182,21 +248,24 @@ def _marked_synthetic(con: duckdb.DuckDBPyConnection, source: str, cols: list[st
     return synthetic
 
 
-def _events_select(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping, kind: str, secret: str) -> str:
+def _events_select(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping, kind: str, secret: str,
+                   today: date) -> str:
     """SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp and the
-    mapped columns as read (`_m_<role>`)."""
+    mapped columns as read (`_m_<role>`). A visit after `today` is rejected (`future_date`)."""
     q = {r: _quote(c) for r, c in mapping.columns.items()}
     if "time" in q:
         date_text = f"trim({q['date']}) || coalesce(' ' || nullif(trim({q['time']}), ''), '')"
     else:
         date_text = f"trim({q['date']})"
     date_fmts = [mapping.date_format] if mapping.date_format else list(DEFAULT_DATE_FORMATS)
-    fmts = _best_format(con, source, date_text, [f + s for s in TIME_SUFFIXES for f in date_fmts]
-                        if "time" in q else [f + s for f in date_fmts for s in TIME_SUFFIXES])
+    fmts = _mapped_formats(con, source, mapping, "date_format", date_text,
+                           [f + s for s in TIME_SUFFIXES for f in date_fmts]
+                           if "time" in q else [f + s for f in date_fmts for s in TIME_SUFFIXES])
     birth_expr = "NULL::TIMESTAMP"
     if "birth_date" in q:
         bd = [mapping.birth_date_format] if mapping.birth_date_format else list(DEFAULT_DATE_FORMATS)
-        bfmts = _best_format(con, source, f"trim({q['birth_date']})", [f + s for f in bd for s in ("", " %H:%M:%S")])
+        bfmts = _mapped_formats(con, source, mapping, "birth_date_format", f"trim({q['birth_date']})",
+                                [f + s for f in bd for s in ("", " %H:%M:%S")])
         birth_expr = f"try_strptime(trim({q['birth_date']}), {bfmts!r})"
     status_key = f"lower(trim({q['status']}))" if "status" in q else "NULL"
     secret_sql = "'" + secret.replace("'", "''") + "'"
@@ -230,6 +299,7 @@ def _events_select(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping
             LEFT JOIN _pc4 ON _pc4.postcode = substr(r.pc, 1, 4))
         SELECT *,
                CASE WHEN ts IS NULL THEN 'bad_date'
+                    WHEN ts::DATE > DATE '{today.isoformat()}' THEN 'future_date'
                     WHEN product IS NULL THEN 'unknown_product'
                     WHEN status IS NULL THEN 'unknown_status'
                     WHEN lookup = 'pc6' THEN ''  -- an exact match in the table: a valid postcode
@@ -269,24 +339,27 @@ def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts:
         frame = pd.concat([frame[frame["reason"] != ""], dups]).sort_values("rid")
     local = frame[~frame["reason"].str.startswith("duplicate")]
     counts = {str(k): int(v) for k, v in local["reason"].value_counts().items()}
-    dated = frame.loc[frame["reason"] != "bad_date", "day"].dropna()  # duplicates too: they show overlap
+    dated = frame.loc[~frame["reason"].isin(["bad_date", "future_date"]), "day"].dropna()  # duplicates show overlap
     span = [str(d) for d in (dated.min(), dated.max()) if isinstance(d, str)]
     if frame.empty:
         return pd.DataFrame(), [], {}, counts, span
     role = prep.mapping.columns
-    col_of = {"bad_date": role["date"], "unknown_product": role["product"], "unknown_status": role.get("status", ""),
-              "invalid_postcode": role["postcode"], "postcode_outside": role["postcode"]}
+    col_of = {"bad_date": role["date"], "future_date": role["date"], "unknown_product": role["product"],
+              "unknown_status": role.get("status", ""), "invalid_postcode": role["postcode"],
+              "postcode_outside": role["postcode"]}
     problems = []
     for _, r in frame[frame["reason"].isin(list(col_of))].head(5).iterrows():
         reason = str(r["reason"])
-        value = str(r[col_of[reason]])
-        if reason == "bad_date" and "time" in role:
-            value = f"{value} {r[role['time']]}".strip()
+        value = redact(str(r[col_of[reason]]))
+        if reason in ("bad_date", "future_date") and "time" in role:
+            value = f"{value} {redact(str(r[role['time']]))}".strip()
         problems.append({"row": int(r["rid"]) + prep.offset - 1, "reason": reason, "column": col_of[reason],
                          "value": value})
     unk = frame.loc[frame["reason"] == "unknown_product", role["product"]]
-    unknown = {str(k): int(v) for k, v in unk.value_counts().head(10).items()}
-    out = frame[prep.cols].copy()
+    unknown = {redact(str(k)): int(v) for k, v in unk.value_counts().head(10).items()}
+    # Only the mapped columns whose values are stored anyway, with any cell that looks like a BSN, an
+    # e-mail address or a phone number (typed in the wrong column) redacted.
+    out = frame[prep.kept].astype(object).map(lambda v: redact(v) if isinstance(v, str) else v)
     out["reden_afwijzing"] = frame["reason"].to_numpy()
     out["rij"] = (frame["rid"] + prep.offset - 1).astype("int64").to_numpy()
     return out, problems, unknown, counts, span
@@ -300,6 +373,16 @@ def insert_events(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> N
     # build its hash tables on the file; the joins are written with the small lookup tables
     # on the build side, so keep them as written (10M rows: 18 s -> 8 s, no spilling).
     con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
+    try:
+        _insert(con, sid, prep)
+    except duckdb.InvalidInputException as exc:  # a CSV or encoding error further down than the first rows
+        # The transaction is aborted now (settings wait for the rollback): the caller rolls back.
+        raise InputFileError("error.csv_parse", file=str(prep.path), detail=str(exc).splitlines()[0]) from None
+    con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
+    con.execute("RESET disabled_optimizers")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> None:
     con.execute(f"""
         INSERT INTO events
         SELECT {sid}, '{prep.kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
@@ -308,8 +391,6 @@ def insert_events(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> N
         JOIN postcodes p ON p.kind = c.lookup
              AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
         WHERE c.reason = ''""")
-    con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
-    con.execute("RESET disabled_optimizers")
 
 
 def drop_duplicates(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> tuple[int, int]:

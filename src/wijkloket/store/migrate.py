@@ -1,12 +1,14 @@
 """Numbered schema migrations: `migrations/NNNN_name.sql`, applied in order and recorded in
 `schema_migrations`. All pending migrations are applied in one transaction, so a store is always at
 one known version. A store made before migrations existed (tables, no `schema_migrations`) is at
-version 1, `0001_initial.sql`.
+version 1, `0001_initial.sql`. A migration that needs more than SQL (reading a file of the workspace)
+has a step in Python, run right after its SQL in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -61,9 +63,14 @@ def version_of(con: duckdb.DuckDBPyConnection) -> int:
     return 1 if _has_table(con, "sources") else 0
 
 
-def upgrade(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) -> list[int]:
+Step = Callable[[duckdb.DuckDBPyConnection], object]
+
+
+def upgrade(con: duckdb.DuckDBPyConnection, migrations: list[Migration],
+            steps: Mapping[str, Step] | None = None) -> list[int]:
     """Apply the migrations newer than the store in one transaction (all or none); returns their
-    versions. A store newer than `migrations` is left alone (the caller refuses to use it)."""
+    versions. `steps` (by migration name) run after that migration's SQL, in the same transaction.
+    A store newer than `migrations` is left alone (the caller refuses to use it)."""
     con.execute("BEGIN TRANSACTION")
     try:
         current = version_of(con)
@@ -78,6 +85,8 @@ def upgrade(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) -> list
         for m in pending:
             try:
                 con.execute(m.sql)
+                if steps and m.name in steps:
+                    steps[m.name](con)
             except duckdb.Error as exc:
                 raise MigrationError(m, exc) from exc
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [m.version, m.name, now])

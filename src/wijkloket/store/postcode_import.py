@@ -10,8 +10,10 @@ import duckdb
 from wijkloket.errors import InputFileError
 from wijkloket.sources.postcodes import PC4, PC6, PostcodeResult, detect_layout
 
-REJECT_REASONS = ("invalid_postcode", "invalid_code", "other_gemeente", "invalid_addresses")
-"""Why a row of a postcode table is not kept (see the CASE below)."""
+REJECT_REASONS = ("invalid_postcode", "invalid_code", "other_gemeente", "invalid_addresses", "unknown_area")
+"""Why a row of a postcode table is not kept (see the CASE below). `unknown_area`: a wijk or buurt that
+the workspace's CBS data does not have (neither the area nor its wijk), so its events could be counted
+nowhere."""
 
 
 def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) -> PostcodeResult:
@@ -46,6 +48,10 @@ def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) ->
     except duckdb.Error as exc:
         raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
     area_re = "(BU\\d{4}[0-9A-Z]{4}|WK\\d{4}[0-9A-Z]{2})"
+    unknown = ""
+    if _known_areas(con, gemeente):
+        unknown = ("WHEN area NOT IN (SELECT code FROM _known) AND 'WK' || substr(area, 3, 6) NOT IN "
+                   "(SELECT code FROM _known) THEN 'unknown_area'")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pc AS
         SELECT pc, area, n, syn,
@@ -55,6 +61,7 @@ def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) ->
                     WHEN NOT regexp_full_match(area, '{area_re}') THEN 'invalid_code'
                     WHEN gm <> ? THEN 'other_gemeente'
                     WHEN n IS NULL OR n < 0 THEN 'invalid_addresses'
+                    {unknown}
                     ELSE '' END AS reason
         FROM _pc_raw""", [gemeente])
     rows = con.execute("SELECT reason, count(*), bool_or(lower(coalesce(syn, '')) IN ('ja', 'yes', 'true', '1')) "
@@ -76,8 +83,25 @@ def read_postcodes(con: duckdb.DuckDBPyConnection, path: Path, gemeente: str) ->
         SELECT postcode, kind, area_code, addresses,
                addresses / sum(addresses) OVER (PARTITION BY kind, postcode) AS share
         FROM allpc ORDER BY kind DESC, postcode, area_code""").df()
-    con.execute("DROP TABLE IF EXISTS _pc_raw; DROP TABLE IF EXISTS _pc")
+    unknown_codes = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT area FROM _pc WHERE reason = 'unknown_area' ORDER BY area LIMIT 6").fetchall()]
+    con.execute("DROP TABLE IF EXISTS _pc_raw; DROP TABLE IF EXISTS _pc; DROP TABLE IF EXISTS _known")
+    if table.empty and unknown_codes:
+        raise InputFileError("error.postcode_areas_unknown", file=str(path), n=reasons["unknown_area"],
+                             codes=", ".join(unknown_codes[:5]) + (", …" if len(unknown_codes) > 5 else ""))
     if table.empty:
         raise InputFileError("error.postcode_none_for_gemeente", file=str(path), gemeente=gemeente)
     rejected = sum(reasons.values())
     return PostcodeResult(table, n, n - rejected, reasons, layout.name, layout.year, synthetic)
+
+
+def _known_areas(con: duckdb.DuckDBPyConnection, gemeente: str) -> int:
+    """Fill `_known` with the workspace's wijk and buurt codes of `gemeente` (any year) and the wijken of
+    its buurten; returns how many. None known (no CBS data yet): nothing to check against."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _known AS
+        SELECT DISTINCT area_code AS code FROM areas WHERE level IN ('wijk', 'buurt') AND gemeente_code = ?
+        UNION SELECT DISTINCT 'WK' || substr(area_code, 3, 6) FROM areas WHERE level = 'buurt' AND gemeente_code = ?
+        """, [gemeente, gemeente])
+    rows = con.execute("SELECT count(*) FROM _known").fetchall()
+    return int(rows[0][0]) if rows else 0

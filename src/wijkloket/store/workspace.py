@@ -21,10 +21,11 @@ from wijkloket.areas.levels import RD_NEW
 from wijkloket.config import SETTINGS_FILE, STORE_FILE, Settings, load_settings
 from wijkloket.errors import InputFileError, WorkspaceError
 from wijkloket.sources.base import IngestResult
+from wijkloket.sources.files import remove_leftover_copies
 from wijkloket.sources.logs import LogImport, Mapping
 from wijkloket.sources.postcodes import PostcodeResult
 from wijkloket.store import migrate, travel_cache
-from wijkloket.store.connection import connect, store_error
+from wijkloket.store.connection import connect, store_error, store_problem
 from wijkloket.store.log_import import (
     Prepared,
     count_import,
@@ -36,12 +37,21 @@ from wijkloket.store.log_import import (
 from wijkloket.store.postcode_import import read_postcodes
 
 SECRET_FILE = ".wijkloket-secret"
+"""Where the fingerprint key lived beside the store before schema version 3; migration 3 takes it over
+into the store (table `fingerprint_key`) and the file is removed."""
 MEMORY_LIMIT = os.environ.get("WIJKLOKET_MEMORY", "1GB")
 T = TypeVar("T")
 
 
+SHRINK_LIMIT = 0.5
+"""A file that replaces a source with fewer than this share of its rows (or a map with a table without
+geometry) is refused unless the user asks for it (`--replace`): most likely it is an excerpt, not a release."""
+
 ADD_STATUSES = ("added", "unchanged", "replaced")
 """What adding a file did: stored, nothing changed (the same file again), or a newer release replaced one."""
+# Event weights summed as decimals (exact, so the order DuckDB's threads add them in does not matter), back
+# to a double; 24 decimals keep an address share such as 1/3 to far below what is published.
+EXACT_SUM = "CAST(sum(CAST(weight AS DECIMAL(38, 24))) AS DOUBLE)"
 
 
 @dataclass
@@ -56,29 +66,68 @@ def create_workspace(folder: Path, settings: Settings) -> Path:
         raise WorkspaceError("error.workspace_exists", folder=str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / SETTINGS_FILE).write_text(settings.to_toml(), "utf-8")
-    Workspace(folder).close()
+    Workspace(folder, create=True).close()
     return folder
+
+
+def _stored_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    # fetchall: a result left half-read blocks the next registration on this connection (DuckDB 2).
+    rows = con.execute("SELECT key FROM fingerprint_key ORDER BY created_at LIMIT 1").fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] else None
+
+
+def _key_file(folder: Path) -> str | None:
+    """The key in the old `.wijkloket-secret` file, if there is one with a key in it (an empty file, left
+    by a full disk, is no key)."""
+    try:
+        text = (folder / SECRET_FILE).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+def settle_key(con: duckdb.DuckDBPyConnection, folder: Path) -> str | None:
+    """The store's fingerprint key, stored if it was not yet: the one already stored; else the old key
+    file's (so the fingerprints made with it stay valid); else a new random key, but only while the store
+    holds no events. None when events are stored and their key is lost: a new key would make every row
+    of an overlapping export look new. Run inside a transaction."""
+    key = _stored_key(con)
+    if key is not None:
+        return key
+    key, origin = _key_file(folder), SECRET_FILE
+    if key is None:
+        rows = con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchall()
+        if rows and rows[0][0]:
+            return None
+        key, origin = secrets.token_hex(32), "new"
+    con.execute("INSERT INTO fingerprint_key VALUES (?, ?, ?)", [key, origin, datetime.now().replace(microsecond=0)])
+    return key
 
 
 class Workspace:
     """A workspace folder and its store, opened read-only (readers) or read-write (one writer).
     Opening brings the store to the schema this code knows, in one transaction."""
 
-    def __init__(self, folder: Path, read_only: bool = False) -> None:
+    def __init__(self, folder: Path, read_only: bool = False, create: bool = False) -> None:
         self.folder = folder
+        self.path = folder / STORE_FILE
         self.read_only = read_only
         self.settings = load_settings(folder)
-        self.con = self._open()
+        self.con = self._open(create)
         self.con.execute("SET enable_progress_bar = false")
         # Bounded memory: DuckDB spills to the workspace's temp folder instead of growing past this.
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         if not read_only:
             self.con.execute(f"SET temp_directory = '{(folder / '.tmp').as_posix()}'")
+            remove_leftover_copies(folder / ".tmp")  # left by a killed import; the one writer uses none now
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        path = self.folder / STORE_FILE
+    def _open(self, create: bool) -> duckdb.DuckDBPyConnection:
+        path = self.path
         migrations = migrate.known()
         latest = migrations[-1].version
+        if self.read_only and not create and not path.exists():
+            # Reading never makes a store: an empty new one would hide that the real one is gone.
+            raise WorkspaceError("error.store_missing", folder=str(self.folder), file=str(path))
         if self.read_only and path.exists():
             con = connect(self.folder, path, read_only=True)
             if self._version(con, latest) == latest:
@@ -89,7 +138,7 @@ class Workspace:
         con = connect(self.folder, path, read_only=False)
         if self._version(con, latest) < latest:
             try:
-                migrate.upgrade(con, migrations)
+                migrate.upgrade(con, migrations, {"fingerprint_key": lambda c: settle_key(c, self.folder)})
             except BaseException as exc:
                 con.close()
                 if isinstance(exc, migrate.MigrationError):
@@ -97,6 +146,7 @@ class Workspace:
                 if isinstance(exc, duckdb.Error):
                     raise store_error(self.folder, path, exc) from None
                 raise
+            self._forget_key_file(con)
         if self.read_only:
             con.close()
             con = connect(self.folder, path, read_only=True)
@@ -122,11 +172,30 @@ class Workspace:
         return WorkspaceError("error.store_migration_failed", folder=str(self.folder), version=exc.migration.version,
                               name=exc.migration.name, detail=str(exc.cause).splitlines()[0])
 
+    def _forget_key_file(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Remove the old key file once the store holds its key (it is no longer read)."""
+        stored, old = _stored_key(con), _key_file(self.folder)
+        if old is not None and old == stored:
+            try:
+                (self.folder / SECRET_FILE).unlink()
+            except OSError:
+                pass  # harmless: the file is no longer read
+
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        """Close; an engine error about the store file (damaged, cut short, disk full...) met while the
+        workspace was in use becomes its catalogue error."""
+        try:
+            self.close()
+        except duckdb.Error:
+            if exc is None:
+                raise
+        if isinstance(exc, duckdb.Error):
+            problem = store_problem(self.folder, self.path, exc, named=True)
+            if problem is not None:
+                raise problem from None
 
     def close(self) -> None:
         self.con.close()
@@ -172,20 +241,53 @@ class Workspace:
         return source_id
 
     def _transaction(self, work: Callable[[], T]) -> T:
+        """Run `work` in one transaction: all of it is stored or nothing. An engine error about the store
+        file (a full disk at commit, a damaged block) becomes its catalogue error."""
         self.con.execute("BEGIN TRANSACTION")
         try:
             out = work()
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            self._commit()
+        except BaseException as exc:
+            self._rollback()
+            problem = store_problem(self.folder, self.path, exc, named=True) if isinstance(exc, duckdb.Error) else None
+            if problem is not None:
+                raise problem from None
             raise
-        self.con.execute("COMMIT")
         return out
 
-    def add_ingest(self, result: IngestResult, path: Path, sha: str) -> AddOutcome:
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT has already ended the transaction; nothing of it was stored
+
+    def _check_replace(self, old: int, path: Path, after: int, geometry: bool | None = None) -> None:
+        """Refuse to replace source `old` by a file with far fewer rows (below SHRINK_LIMIT of its rows),
+        or a source with geometry by one without (`geometry` False); `--replace` lets it through."""
+        rows = self.con.execute("SELECT filename, rows_accepted, EXISTS (SELECT 1 FROM geometries WHERE source_id = ?) "
+                                "FROM sources WHERE source_id = ?", [old, old]).fetchall()
+        if not rows:
+            return
+        name, before, had_geometry = str(rows[0][0]), int(rows[0][1]), bool(rows[0][2])
+        if geometry is False and had_geometry:
+            raise InputFileError("error.replace_loses_geometry", file=str(path), old=name, before=before, after=after)
+        if after < SHRINK_LIMIT * before:
+            raise InputFileError("error.replace_shrinks", file=str(path), old=name, before=before, after=after,
+                                 pct=round(100 * SHRINK_LIMIT))
+
+    def add_ingest(self, result: IngestResult, path: Path, sha: str, replace: bool = False) -> AddOutcome:
+        """A CBS table; one of the same dataset and year replaces the stored one, but one that would
+        lose most of its rows or its geometry only with `replace`."""
         existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing)
         old = self._same_kind(result.kind, result.dataset, result.year)
+        if old is not None and not replace:
+            self._check_replace(old, path, result.rows_accepted,
+                                geometry=result.geometry is not None and len(result.geometry) > 0)
 
         def work() -> AddOutcome:
             if old is not None:
@@ -238,21 +340,27 @@ class Workspace:
         return self._transaction(work)
 
     def secret(self) -> str:
-        """The workspace's random key for fingerprints; kept beside the store, never printed."""
-        path = self.folder / SECRET_FILE
-        if not path.exists():
-            path.write_text(secrets.token_hex(32), "utf-8")
-            path.chmod(0o600)
-        return path.read_text("utf-8").strip()
+        """The workspace's random key for fingerprints, kept in the store (never printed). A store with
+        events whose key is lost is refused: a new key would count every overlapping row twice."""
+        key = _stored_key(self.con)
+        if key is None:
+            key = self._transaction(lambda: settle_key(self.con, self.folder))
+            if key is None:
+                raise WorkspaceError("error.fingerprint_key_missing", folder=str(self.folder), file=SECRET_FILE)
+            self._forget_key_file(self.con)
+        return key
 
-    def add_postcodes(self, path: Path, sha: str) -> tuple[AddOutcome, PostcodeResult]:
+    def add_postcodes(self, path: Path, sha: str, replace: bool = False) -> tuple[AddOutcome, PostcodeResult]:
         """Read a postcode table for the workspace's municipality and store it; a newer table replaces
-        the old one. The file is read (and checked) even when it was added before."""
+        the old one, but one with far fewer rows only with `replace`. The file is read (and checked)
+        even when it was added before."""
         result = read_postcodes(self.con, path, self.gemeente)
         existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing), result
         old = self._source_of_kind("postcodes")
+        if old is not None and not replace:
+            self._check_replace(old, path, result.rows_accepted)
 
         def work() -> AddOutcome:
             if old is not None:
@@ -275,17 +383,20 @@ class Workspace:
         return self._transaction(work), result
 
     def add_log(self, kind: str, path: Path, sha: str, mapping: Mapping, sheet: str | None,
-                max_rejected: float) -> tuple[AddOutcome, LogImport | None]:
+                max_rejected: float, replaces: int | None = None) -> tuple[AddOutcome, LogImport | None]:
         """Import a visit log or issuance list in one transaction, streaming the file through DuckDB;
         abort (nothing stored) when more than `max_rejected` per cent of the rows are rejected for
-        other reasons than duplicates. The import is None when the file was added before."""
+        other reasons than duplicates. The import is None when the file was added before. Source
+        `replaces` (the same export read with another mapping) is deleted in the same transaction."""
         existing = self.find_source(sha)
         if existing is not None:
             return AddOutcome("unchanged", existing), None
-        prep = prepare(self.con, path, mapping, kind, self.secret(), sheet)
+        prep = prepare(self.con, path, mapping, kind, self.secret(), sheet, tmp_dir=self.folder / ".tmp")
 
         def work() -> tuple[AddOutcome, LogImport | None]:
             dataset = "Afsprakenlog" if kind == "visit" else "Verstrekkingen"
+            if replaces is not None:
+                self._delete(replaces)
             sid = self._insert_source(path, sha, kind, dataset, "gemeente", None, 0, 0, 0, "buurt/wijk", 0,
                                       "personal", prep.synthetic, {})
             insert_events(self.con, sid, prep)
@@ -303,7 +414,7 @@ class Workspace:
             imp.overlaps = overlapping_periods(self.con, kind, sid, imp.period)
             self._finish_log_source(sid, imp, prep)
             self.con.execute("DROP TABLE IF EXISTS _dups")
-            return AddOutcome("added", sid), imp
+            return AddOutcome("added" if replaces is None else "replaced", sid, replaces), imp
 
         try:
             return self._transaction(work)
@@ -320,6 +431,7 @@ class Workspace:
             "bsn_columns": prep.bsn_cols,
             "encoding": prep.encoding,
             "mapping": str(prep.mapping.path),
+            "mapping_sha256": prep.mapping.digest,
             "overlaps": imp.overlaps,
         }
         self.con.execute(
@@ -526,10 +638,11 @@ class Workspace:
 
     def event_counts(self, kind: str) -> pd.DataFrame:
         """Events of `kind` per area_code, year, product, status and age_band; `n` is the summed weight
-        (an event split over several areas counts once in all)."""
+        (an event split over several areas counts once in all). Summed exactly (`EXACT_SUM`) and in a
+        fixed row order, so the same store gives the same figures to the last bit."""
         return self.con.execute(
-            "SELECT area_code, year, product, status, age_band, sum(weight) AS n FROM events WHERE kind = ? "
-            "GROUP BY ALL", [kind]).df()
+            f"SELECT area_code, year, product, status, age_band, {EXACT_SUM} AS n FROM events WHERE kind = ? "
+            "GROUP BY ALL ORDER BY ALL", [kind]).df()
 
     def event_allocation(self, kind: str) -> tuple[float, float, float]:
         """How events of `kind` were placed in areas: (total weight, weight of events split over several
@@ -556,5 +669,5 @@ class Workspace:
         unknown); `n` is the summed weight. For the demand forecast."""
         return self.con.execute(
             "SELECT area_code, CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, product, age_band, "
-            "sum(weight) AS n FROM events WHERE kind = ? AND status = 'attended' GROUP BY ALL "
+            f"{EXACT_SUM} AS n FROM events WHERE kind = ? AND status = 'attended' GROUP BY ALL "
             "ORDER BY year, month, area_code, product, age_band", [kind]).df()

@@ -18,8 +18,5 @@ from wijkloket.store.workspace import Workspace
 @contextmanager
 def open_workspace(folder: Path, write: bool = False) -> Iterator[Workspace]:
     """The workspace in `folder`: read-only unless `write`; closed afterwards."""
-    ws = Workspace(folder, read_only=not write)
-    try:
+    with Workspace(folder, read_only=not write) as ws:  # its exit names a damaged or full store
         yield ws
-    finally:
-        ws.close()

@@ -43,7 +43,7 @@ def travel_settings(ws: Workspace) -> TravelSettings:
     if not own.exists():
         return settings_with({})
     try:
-        return settings_with(tomllib.loads(own.read_text("utf-8")))
+        return settings_with(tomllib.loads(own.read_text("utf-8")), str(own))
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise WijkloketError("error.toml_invalid", file=str(own), detail=str(exc)) from None
 
@@ -63,7 +63,7 @@ def travel_matrix_km(ws: Workspace, demand: pd.DataFrame, pts: pd.DataFrame, det
 
         nodes, edges = ws.network()
         m = network_km(nodes, edges, demand[["x", "y"]].to_numpy(), pts[["x", "y"]].to_numpy(),
-                       list(pts["name"]))
+                       list(pts["name"]), list(demand["area_code"]))
     else:
         m = travel_km(demand["x"].to_numpy(), demand["y"].to_numpy(), pts["x"].to_numpy(), pts["y"].to_numpy(),
                       detour)

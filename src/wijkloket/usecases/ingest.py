@@ -4,6 +4,9 @@ points and road networks. Every add is all-or-nothing and adding the same file t
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,16 +47,19 @@ class AddReport:
 
 
 def add_cbs(ws: Workspace, path: Path, registry: Registry, year: int | None = None,
-            layer: str | None = None, encoding: str | None = None, crosswalk: Path | None = None) -> AddReport:
-    """A CBS file; a PC4 statistics table is spread to the workspace's areas with `crosswalk` (estimates)."""
+            layer: str | None = None, encoding: str | None = None, crosswalk: Path | None = None,
+            replace: bool = False) -> AddReport:
+    """A CBS file; a PC4 statistics table is spread to the workspace's areas with `crosswalk` (estimates).
+    A file that would replace a stored one with far fewer rows, or a map with a table without geometry,
+    is refused unless `replace`."""
     check_file(path)
     result: IngestResult
     if is_pc4_file(path):
-        outcome, result = add_pc4(ws, path, crosswalk, year=year, encoding=encoding)
+        outcome, result = add_pc4(ws, path, crosswalk, year=year, encoding=encoding, replace=replace)
     else:
         digest = sha256(path)
         result = read_cbs(path, ws.gemeente, registry, year=year, layer=layer, encoding=encoding)
-        outcome = ws.add_ingest(result, path, digest)
+        outcome = ws.add_ingest(result, path, digest, replace=replace)
         result.warnings += indeling_warnings(ws, result.year)
     reasons = result.rejections["reason"].value_counts().to_dict() if len(result.rejections) else {}
     return AddReport(outcome, result.kind, result.dataset, result.year, result.rows_read,
@@ -72,9 +78,10 @@ def add_districts(ws: Workspace, path: Path) -> AddReport:
     return AddReport(outcome, "districts", DATASETS["districts"], None, len(table), len(table), 0)
 
 
-def add_postcodes(ws: Workspace, path: Path) -> AddReport:
+def add_postcodes(ws: Workspace, path: Path, replace: bool = False) -> AddReport:
+    """A postcode table; one with far fewer rows than the stored one replaces it only with `replace`."""
     check_file(path)
-    outcome, result = ws.add_postcodes(path, sha256(path))
+    outcome, result = ws.add_postcodes(path, sha256(path), replace=replace)
     return AddReport(outcome, "postcodes", DATASETS["postcodes"], result.year, result.rows_read,
                      result.rows_accepted, result.rows_read - result.rows_accepted, result.rejected_by_reason)
 
@@ -94,28 +101,63 @@ class LogReport:
 
 
 def _write_rejected(ws: Workspace, path: Path, imp: Any, delimiter: str | None) -> Path | None:
-    """Rejected rows beside the workspace, in the input's layout (identifying columns blanked) plus
-    the reason, so they can be fixed and added again."""
-    if imp is None or imp.rejected_rows.empty:
+    """Rejected rows beside the store, so they can be fixed and added again: the row number, the reason
+    and only the mapped columns whose values are stored anyway (never names, BSNs, dates of birth or
+    other unmapped columns, whatever their headers), formula-safe. Written whole or not at all (a
+    temporary file in the same folder, then `os.replace`); a file left from an earlier import of an
+    export with the same name goes when this one has no rejected rows."""
+    from wijkloket.report.exports import csv_safe
+
+    out = ws.folder / "afgewezen" / f"{path.stem}_afgewezen.csv"
+    if imp is None:
         return None
-    out_dir = ws.folder / "afgewezen"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"{path.stem}_afgewezen.csv"
+    if imp.rejected_rows.empty:
+        out.unlink(missing_ok=True)
+        return None
+    out.parent.mkdir(exist_ok=True)
     enc = "cp1252" if imp.encoding == "cp1252" else "utf-8"
-    imp.rejected_rows.to_csv(out, sep=delimiter or ";", index=False, encoding=enc, errors="replace")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=enc, errors="replace", newline="") as fh:
+            csv_safe(imp.rejected_rows).to_csv(fh, sep=delimiter or ";", index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return out
+
+
+def _log_digest(file_sha: str, mapping_sha: str) -> str:
+    """What makes a desk log import the same: the export's bytes and what its mapping says."""
+    return hashlib.sha256(f"{file_sha}:{mapping_sha}".encode()).hexdigest()
+
+
+def _same_export(ws: Workspace, kind: str, file_sha: str) -> int | None:
+    """The source of `kind` imported from these same bytes with another mapping (a source stored before
+    mappings counted has the file's own SHA-256)."""
+    sources = ws.sources()
+    for row in sources[sources["kind"] == kind].itertuples():
+        report = row.report if isinstance(row.report, dict) else json.loads(row.report or "{}")
+        mapping_sha = report.get("mapping_sha256")
+        if row.sha256 == file_sha or (mapping_sha and _log_digest(file_sha, mapping_sha) == row.sha256):
+            return int(row.source_id)
+    return None
 
 
 def add_log(ws: Workspace, path: Path, mapping_path: Path, kind: str, sheet: str | None = None,
             max_rejected: float = 2.0) -> LogReport:
-    """Import a visit log (`kind="visit"`) or an issuance list (`kind="issuance"`)."""
+    """Import a visit log (`kind="visit"`) or an issuance list (`kind="issuance"`). The same export with
+    the same mapping changes nothing; with another mapping it replaces what that mapping imported."""
     from wijkloket.sources.logs import load_mapping, synonyms
 
     mapping = load_mapping(mapping_path)
+    mapping.sheet = sheet or mapping.sheet  # the sheet read is part of what makes the import the same
     check_file(path)
-    digest = sha256(path)
+    file_sha = sha256(path)
+    digest = _log_digest(file_sha, mapping.digest)
+    replaces = None if ws.find_source(digest) is not None else _same_export(ws, kind, file_sha)
     try:
-        outcome, imp = ws.add_log(kind, path, digest, mapping, sheet, max_rejected)
+        outcome, imp = ws.add_log(kind, path, digest, mapping, mapping.sheet, max_rejected, replaces)
     except WijkloketError as exc:
         imp = exc.params.pop("_import", None)
         if imp is not None:
@@ -196,7 +238,7 @@ def add_points(ws: Workspace, path: Path, rules: Path | None = None) -> PointsRe
 
 def add_network(ws: Workspace, path: Path) -> AddReport:
     """A road network (OSM XML or GraphML); travel times then follow the roads."""
-    from wijkloket.access.network import read_network
+    from wijkloket.access.network import MAX_SNAP_M, check_reach, read_network, snap_metres
 
     check_file(path)
     digest = sha256(path)
@@ -204,6 +246,13 @@ def add_network(ws: Workspace, path: Path) -> AddReport:
     if existing is not None:
         return AddReport(AddOutcome("unchanged", existing), "network", DATASETS["network"], None, 0, 0, 0)
     nodes, edges = read_network(path)
+    pts = ws.points()
+    if not pts.empty:
+        # A network near none of the service points covers another place: refused before it is stored. One
+        # that misses some points or homes is refused, naming them, when travel times are computed.
+        snap = snap_metres(nodes, pts[["x", "y"]].to_numpy())
+        if (snap > MAX_SNAP_M).all():
+            check_reach(snap, list(pts["name"]), "points")
     publisher = "OpenStreetMap" if path.suffix == ".osm" else "GraphML"
     outcome = ws.add_network(nodes, edges, path, digest, publisher)
     return AddReport(outcome, "network", DATASETS["network"], None, len(edges), len(edges), 0)

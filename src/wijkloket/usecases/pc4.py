@@ -39,8 +39,9 @@ def target_year(ws: Workspace, targets: set[str]) -> tuple[int, list[str]]:
 
 
 def add_pc4(ws: Workspace, path: Path, crosswalk: Path | None, year: int | None = None,
-            encoding: str | None = None) -> tuple[AddOutcome, Pc4Result]:
-    """Read a PC4 table, spread it to the workspace's areas with `crosswalk`, store it as estimates."""
+            encoding: str | None = None, replace: bool = False) -> tuple[AddOutcome, Pc4Result]:
+    """Read a PC4 table, spread it to the workspace's areas with `crosswalk`, store it as estimates
+    (`replace`: see `Workspace.add_ingest`)."""
     check_file(path)
     if crosswalk is None:
         raise InputFileError("error.pc4_needs_crosswalk", file=str(path))
@@ -54,4 +55,4 @@ def add_pc4(ws: Workspace, path: Path, crosswalk: Path | None, year: int | None 
     # The fingerprint covers the table, the crosswalk and the sliver threshold: the same table spread
     # with another crosswalk is another source (it replaces the old one: same kind, dataset and year).
     digest = hashlib.sha256(f"{sha256(path)}:{sha256(crosswalk)}:{cw.min_share}".encode()).hexdigest()
-    return ws.add_ingest(result, path, digest), result
+    return ws.add_ingest(result, path, digest, replace=replace), result

@@ -226,10 +226,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV, formula-safe (`report.exports.csv_safe`)."""
-    from wijkloket.report.exports import csv_safe
+    """A table as UTF-8 CSV as every command publishes it: floats rounded, formula-safe
+    (`report.exports.csv_text`)."""
+    from wijkloket.report.exports import csv_text
 
-    return csv_safe(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_text(frame).encode("utf-8")
 
 
 def rejects_download(rows: list[dict[str, Any]], survey: str, lang: str) -> Download:

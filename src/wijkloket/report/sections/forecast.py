@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 
-from wijkloket.errors import WijkloketError
 from wijkloket.i18n import t
 from wijkloket.report.blocks import (
     Block,
@@ -113,13 +112,9 @@ def demand(data: Any) -> Section | None:
 
 
 def _write(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, frame in sheets:
-                frame.to_excel(xl, sheet_name=name[:31], index=False)
-    except OSError as exc:
-        raise WijkloketError("error.output_unwritable", file=str(path), detail=exc.strerror) from None
+    from wijkloket.report.exports import write_frames_xlsx
+
+    write_frames_xlsx(path, sheets)  # text stays text (never a formula), as in every workbook
 
 
 def write_forecast_xlsx(res: Any, table: pd.DataFrame, path: Path, lang: str) -> None:

@@ -248,6 +248,5 @@ def write_xlsx(frame: pd.DataFrame, path: Path, notes: list[str]) -> None:
     and caveats)."""
     from wijkloket.report.exports import write_levels_xlsx
 
-    write_levels_xlsx(frame.assign(year=frame["year"].astype("float64")), path, wide)
-    with pd.ExcelWriter(path, engine="openpyxl", mode="a") as xl:
-        pd.DataFrame({"note": notes}).to_excel(xl, sheet_name="notes", index=False)
+    write_levels_xlsx(frame.assign(year=frame["year"].astype("float64")), path, wide,
+                      extra=[("notes", pd.DataFrame({"note": notes}))])
