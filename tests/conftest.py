@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import sys
@@ -72,6 +70,19 @@ def haarlem_ws(tmp_path: Path, data: Path, cli: Callable[..., tuple[int, str, st
     return ws
 
 
+@pytest.fixture
+def tiny_ws(tmp_path: Path, fixtures: Path, cli: Callable[..., tuple[int, str, str]]) -> Path:
+    """The hand-made municipality GM9999 (tests/fixtures/tiny_*): CBS 2018, districts and postcodes
+    (9991AA, 9991AB, 9992AA, 9992AB)."""
+    ws = tmp_path / "tiny"
+    assert cli("init", ws, "--gemeente", "GM9999")[0] == 0
+    assert cli("add", "cbs", fixtures / "tiny_kwb_2018.csv", "-w", ws)[0] == 0
+    assert cli("add", "districts", fixtures / "tiny_districts_wijk.csv", "-w", ws)[0] == 0
+    code, _, err = cli("add", "postcodes", fixtures / "tiny_postcodes.csv", "-w", ws)
+    assert code == 0, err
+    return ws
+
+
 def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict[str, Any]]
                ) -> dict[str, Any]:
     """Build something expensive ONCE per test session, shared by all xdist workers: the first
@@ -101,21 +112,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, data: Path) -> dict[str, 
     """`wijkloket demo` run once through the command line (in this process): its folder, exit
     code, standard output and error. The workspace is Haarlem with CBS data, districts, synthetic
     desk exports and service points, and the report."""
-    from wijkloket import cli as cli_module
+    from fixtures.processes import run_in_process
 
     def build(folder: Path) -> dict[str, Any]:
-        out, err = io.StringIO(), io.StringIO()
-        argv = sys.argv
-        sys.argv = ["wijkloket", "demo", str(folder)]
-        code = 0
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                cli_module.main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            sys.argv = argv
-        return {"folder": str(folder), "code": code, "out": out.getvalue(), "err": err.getvalue()}
+        code, out, err = run_in_process("demo", folder)
+        return {"folder": str(folder), "code": code, "out": out, "err": err}
 
     return built_once(tmp_path_factory, "shared-demo", build)
 

@@ -22,12 +22,6 @@ Cli = Callable[..., tuple[int, str, str]]
 SECRET = "111222333 Jan Jansen jan@example.org"
 
 
-@pytest.fixture
-def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "logs"
-    monkeypatch.setenv("WIJKLOKET_LOG_DIR", str(folder))
-    monkeypatch.delenv("WIJKLOKET_DEBUG", raising=False)
-    return folder
 
 
 def _raise(exc: BaseException) -> Callable[..., object]:

@@ -35,14 +35,6 @@ PEOPLE = [
 SECRETS = [v for p in PEOPLE for v in p[:6]]
 
 
-@pytest.fixture
-def tiny(tmp_path: Path, fixtures: Path, cli: Cli) -> Path:
-    """A workspace of the test municipality GM9999 with its postcodes (9991AA, 9991AB, 9992AA, 9992AB)."""
-    folder = tmp_path / "tiny"
-    assert cli("init", folder, "--gemeente", "GM9999")[0] == 0
-    assert cli("add", "cbs", fixtures / "tiny_kwb_2018.csv", "-w", folder)[0] == 0
-    assert cli("add", "postcodes", fixtures / "tiny_postcodes.csv", "-w", folder)[0] == 0
-    return folder
 
 
 def _mapping(tmp_path: Path, text: str = MAPPING, name: str = "m.toml") -> Path:

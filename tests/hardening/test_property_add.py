@@ -16,13 +16,11 @@ do not stop at the first failure: all are run, then the failures are listed toge
 from __future__ import annotations
 
 import codecs
-import contextlib
 import functools
 import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from fixtures.processes import run_in_process as _run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -97,23 +96,6 @@ def tally() -> Iterator[Tally]:
 
 
 # --- workspaces: built once per module, copied per input -----------------------------------------------
-
-
-def _run(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-    """`wijkloket ARGS` in this process (for the module's set-up, where the `cli` fixture is not available)."""
-    from wijkloket import cli as cli_module
-
-    out, err = io.StringIO(), io.StringIO()
-    argv, sys.argv = sys.argv, ["wijkloket", *map(str, args)]
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            cli_module.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -406,12 +388,6 @@ def _keep_failure(attempt: Attempt, command: str, problems: list[str], tally: Ta
 # --- the tests --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "logs"
-    monkeypatch.setenv("WIJKLOKET_LOG_DIR", str(folder))
-    monkeypatch.delenv("WIJKLOKET_DEBUG", raising=False)
-    return folder
 
 
 def _report(tally: Tally, start: int) -> None:

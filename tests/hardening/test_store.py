@@ -6,7 +6,6 @@ areas the workspace does not have are rejected with their reason."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import os
@@ -19,6 +18,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from fixtures.processes import held
 
 from wijkloket.config import STORE_FILE
 from wijkloket.store.workspace import SECRET_FILE, Workspace
@@ -26,20 +26,9 @@ from wijkloket.store.workspace import SECRET_FILE, Workspace
 Cli = Callable[..., tuple[int, str, str]]
 LOG = "tiny_afspraken_2023_2024.csv"
 # Opens the store read-write, says so, and holds it until its stdin is closed.
-HOLDER = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 ENGINE_WORDS = ("IO Error", "DuckDB", "Traceback", "Conflicting lock", "checksum")
 
 
-@pytest.fixture
-def tiny(tmp_path: Path, fixtures: Path, cli: Cli) -> Path:
-    """The hand-made municipality GM9999 (tests/fixtures/tiny_*) with CBS 2018, districts and postcodes."""
-    ws = tmp_path / "tiny"
-    assert cli("init", ws, "--gemeente", "GM9999")[0] == 0
-    assert cli("add", "cbs", fixtures / "tiny_kwb_2018.csv", "-w", ws)[0] == 0
-    assert cli("add", "districts", fixtures / "tiny_districts_wijk.csv", "-w", ws)[0] == 0
-    code, _, err = cli("add", "postcodes", fixtures / "tiny_postcodes.csv", "-w", ws)
-    assert code == 0, err
-    return ws
 
 
 @pytest.fixture
@@ -201,24 +190,11 @@ def test_missing_store(tiny: Path, cli: Cli) -> None:
     assert not (tiny / STORE_FILE).exists()  # reading made no new, empty store
 
 
-@contextlib.contextmanager
-def _held(store: Path) -> Iterator[int]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(store)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        yield proc.pid
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_store_held_by_another_process(tiny: Path, fixtures: Path, cli: Cli) -> None:
-    with _held(tiny / STORE_FILE) as pid:
+    with held(tiny / STORE_FILE) as holder:
+        pid = holder.pid
         code, _, err_en = cli("sources", "-w", tiny, "--lang", "en")
         code_nl, _, err_nl = cli("add", "postcodes", fixtures / "tiny_postcodes.csv", "-w", tiny)
     assert code == 2 and code_nl == 2

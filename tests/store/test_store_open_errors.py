@@ -4,12 +4,11 @@ damaged, or not accessible; never the database engine's own text."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures.processes import held
 
 from wijkloket.config import STORE_FILE
 from wijkloket.errors import WorkspaceError
@@ -17,8 +16,6 @@ from wijkloket.i18n import render_error
 from wijkloket.store.connection import store_error
 from wijkloket.store.workspace import Workspace
 
-# Opens the store read-write, says so, and holds it until its stdin is closed.
-HOLDER = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 ENGINE_WORDS = ("IO Error", "DuckDB", "duckdb.org", "Conflicting lock")
 
 
@@ -29,19 +26,8 @@ def _engine_free(text: str) -> None:
 
 @pytest.mark.parametrize("read_only", [False, True])
 def test_store_held_by_another_process(new_ws: Path, read_only: bool) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(new_ws / STORE_FILE)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        with pytest.raises(WorkspaceError) as info:
-            Workspace(new_ws, read_only=read_only)
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with held(new_ws / STORE_FILE) as proc, pytest.raises(WorkspaceError) as info:
+        Workspace(new_ws, read_only=read_only)
     err = info.value
     assert err.code == "error.store_locked"
     assert err.params["_pid"] == proc.pid

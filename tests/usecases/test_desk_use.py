@@ -18,15 +18,6 @@ IDENTIFYING = ["999990019", "José", "Müller", "Anouk", "Bakker", "15-05-1950",
                "Fatima"]
 
 
-@pytest.fixture
-def tiny_ws(tmp_path: Path, fixtures: Path, cli: Cli) -> Path:
-    ws = tmp_path / "tiny"
-    assert cli("init", ws, "--gemeente", "GM9999")[0] == 0
-    assert cli("add", "cbs", fixtures / "tiny_kwb_2018.csv", "-w", ws)[0] == 0
-    assert cli("add", "districts", fixtures / "tiny_districts_wijk.csv", "-w", ws)[0] == 0
-    code, out, err = cli("add", "postcodes", fixtures / "tiny_postcodes.csv", "-w", ws)
-    assert code == 0, err
-    return ws
 
 
 def _events(ws: Path) -> list[tuple[object, ...]]:
