@@ -353,3 +353,13 @@ def test_rejected_row_file_is_inert(cli: Cli, fixtures: Path, tmp_path: Path) ->
         fields = [f for row in csv.reader(fh, delimiter=";") for f in row]
     assert [f for f in fields if f.startswith(FORMULA_START) and not _is_number(f)] == []
     assert "'=1+1" in fields
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_workbook_on_a_full_disk_leaves_no_traceback(haarlem_ws: Path) -> None:
+    """A full disk while a workbook is written: the guard's message, and no 'Exception ignored' traceback
+    printed later by the interpreter for a zip file left open (workbooks are zipped in memory first)."""
+    run = subprocess.run([WIJKLOKET, "profile", "--format", "xlsx", "-o", "/dev/full", "-w", str(haarlem_ws)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert "schijf is vol" in run.stderr and "Traceback" not in run.stderr and "Exception" not in run.stderr

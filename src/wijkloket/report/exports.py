@@ -9,7 +9,7 @@ injection"); numbers are never touched. The Excel files are built as the report'
 
 from __future__ import annotations
 
-import errno
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,18 +213,14 @@ def write_frames_xlsx(path: Path, sheets: Sequence[tuple[str, pd.DataFrame]]) ->
     """Plain tables as sheets, in order (a name each, cut to Excel's 31 characters). Written with
     xlsxwriter as the report's workbook (`report.workbook.XLSX_OPTIONS`): a text is always a text cell,
     never a formula, number or link, whatever it starts with; control characters are stored escaped."""
-    from xlsxwriter.exceptions import FileCreateError
-
     from wijkloket.report.workbook import XLSX_OPTIONS
 
     writing(path)
-    try:
-        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xl:
-            for name, frame in sheets:
-                frame.to_excel(xl, sheet_name=name[:31], index=False)
-    except FileCreateError as exc:  # xlsxwriter wraps the OSError of opening the file
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
-        raise cause or OSError(errno.EIO, str(exc), str(path)) from None
+    buffer = io.BytesIO()  # zipped in memory, then written in one go (see `report.workbook._close`)
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xl:
+        for name, frame in sheets:
+            frame.to_excel(xl, sheet_name=name[:31], index=False)
+    path.write_bytes(buffer.getvalue())
 
 
 def write_levels_xlsx(frame: pd.DataFrame, path: Path, wide_of: Any,

@@ -10,7 +10,7 @@ stays text.
 
 from __future__ import annotations
 
-import errno
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -353,20 +352,19 @@ with (`=HYPERLINK(...)`, `+31`, `-3`, `@`), never a formula, number or link (OWA
 
 def _open(path: Path) -> xlsxwriter.Workbook:
     """A workbook that never turns a string into a formula, number or link, its folder checked and made
-    (`report.exports.writing`)."""
+    (`report.exports.writing`). It is built in memory and written by `_close`."""
     from wijkloket.report.exports import writing
 
     writing(path)
-    return xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
+    return xlsxwriter.Workbook(io.BytesIO(), XLSX_OPTIONS)
 
 
 def _close(book: xlsxwriter.Workbook, path: Path) -> None:
-    """Write the workbook; an OSError (disk full, no permission) goes to the guard with its file named."""
-    try:
-        book.close()
-    except FileCreateError as exc:  # xlsxwriter wraps the OSError of opening the file
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
-        raise cause or OSError(errno.EIO, str(exc), str(path)) from None
+    """Write the workbook to `path` in one go; an OSError (disk full, no permission) goes to the guard with
+    its file named. (Zipped in memory first: a zip file left open by a failed write would print the
+    interpreter's traceback when it is collected.)"""
+    book.close()
+    path.write_bytes(book.filename.getvalue())
 
 
 def render_workbook(sections: Sequence[Section], data: ReportData, out_dir: Path) -> Path:
