@@ -9,18 +9,23 @@
 - An output path that cannot be written is a user error naming the path, before any work is done.
 
 The workspace is a copy of the demo (CBS, synthetic desk logs, survey) with a district file and a points
-file whose names are hostile; the commands run as separate processes of the venv's `wijkloket`.
+file whose names are hostile; the exports and terminal tables run in two worker processes side by side,
+each running its commands one after another in itself (`_worker`); the other commands run as separate
+processes of the venv's `wijkloket`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import queue
 import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,10 +83,67 @@ def _hostile_inputs(folder: Path, data: Path, fixtures: Path) -> tuple[Path, Pat
     return districts, points
 
 
-def _run_all(jobs: dict[str, list[str | os.PathLike[str]]]) -> dict[str, subprocess.CompletedProcess[str]]:
+# A worker: reads jobs (JSON lines: [name, arguments]) from its standard input and runs each as
+# `wijkloket ARGS` in itself (`run_in_process`), one after another; answers each with a JSON line
+# [name, code, stdout, stderr] on its own standard output.
+WORKER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from fixtures.processes import run_in_process
+answer = sys.stdout
+for line in sys.stdin:
+    name, args = json.loads(line)
+    answer.write(json.dumps([name, *run_in_process(*args)]) + "\\n")
+    answer.flush()
+"""
+Jobs = dict[str, list[str | os.PathLike[str]]]
+
+
+def _worker(own: Jobs, shared: queue.Queue[tuple[str, list[str | os.PathLike[str]]]]
+            ) -> dict[str, subprocess.CompletedProcess[str]]:
+    """One new process of the venv's Python (no terminal; 200 columns, as `run`): first its own jobs, then
+    jobs from the shared queue until it is empty."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
+    errors = tempfile.TemporaryFile("w+", encoding="utf-8")  # not a pipe: nobody reads it while jobs run
+    proc = subprocess.Popen([sys.executable, "-c", WORKER, str(Path(__file__).parents[1])], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    done: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def jobs() -> Iterator[tuple[str, list[str | os.PathLike[str]]]]:
+        yield from own.items()
+        while True:
+            try:
+                yield shared.get_nowait()
+            except queue.Empty:
+                return
+
+    try:
+        for name, args in jobs():
+            proc.stdin.write(json.dumps([name, [str(a) for a in args]]) + "\n")
+            proc.stdin.flush()
+            answer = proc.stdout.readline()
+            if not answer:
+                errors.seek(0)
+                raise AssertionError(f"{name}: the worker stopped: {errors.read()[-3000:]}")
+            _, code, out, err = json.loads(answer)
+            done[name] = subprocess.CompletedProcess(args, code, out, err)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
+        errors.close()
+    return done
+
+
+def _run_all(own: tuple[Jobs, Jobs], shared: Jobs) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Two worker processes side by side: each runs its own jobs first (what must run in two different
+    processes), then takes jobs from the shared ones until none are left."""
+    todo: queue.Queue[tuple[str, list[str | os.PathLike[str]]]] = queue.Queue()
+    for item in shared.items():
+        todo.put(item)
     with ThreadPoolExecutor(2) as pool:
-        done = {name: pool.submit(run, *args) for name, args in jobs.items()}
-    return {name: f.result() for name, f in done.items()}
+        done = [pool.submit(_worker, jobs, todo) for jobs in own]
+    return {name: res for f in done for name, res in f.result().items()}
 
 
 @pytest.fixture(scope="module")
@@ -96,18 +158,23 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, demo_ws: Path, data: Path)
         added = run("add", kind, file, "-w", ws)
         assert added.returncode == 0, added.stderr
     out1, out2, xlsx = root / "run1", root / "run2", root / "xlsx"
-    jobs: dict[str, list[str | os.PathLike[str]]] = {}
+    # Two worker processes; the CSVs of REPRODUCIBLE are written first in each (run1 in one, run2 in the
+    # other), so the byte comparison is between two fresh processes; the rest is shared out.
+    first: Jobs = {}
+    second: Jobs = {}
+    shared: Jobs = {}
     for name, args in CSV_COMMANDS.items():
-        jobs[f"csv1_{name}"] = [*args, "--format", "csv", "-o", out1 / f"{name}.csv", "-w", ws]
-    for name in REPRODUCIBLE:
-        jobs[f"csv2_{name}"] = [*CSV_COMMANDS[name], "--format", "csv", "-o", out2 / f"{name}.csv", "-w", ws]
+        (first if name in REPRODUCIBLE else shared)[f"csv1_{name}"] = [
+            *args, "--format", "csv", "-o", out1 / f"{name}.csv", "-w", ws]
+    for name in reversed(REPRODUCIBLE):
+        second[f"csv2_{name}"] = [*CSV_COMMANDS[name], "--format", "csv", "-o", out2 / f"{name}.csv", "-w", ws]
+    shared["xlsx_report"] = ["report", "--format", "xlsx", "-o", xlsx / "report", "-w", ws]
     for name, args in XLSX_COMMANDS.items():
-        jobs[f"xlsx_{name}"] = [*args, "--format", "xlsx", "-o", xlsx / f"{name}.xlsx", "-w", ws]
-    jobs["xlsx_report"] = ["report", "--format", "xlsx", "-o", xlsx / "report", "-w", ws]
-    jobs["gpkg_locate"] = ["plan", "locate", "--format", "gpkg", "-o", root / "gpkg" / "locate.gpkg", "-w", ws]
+        shared[f"xlsx_{name}"] = [*args, "--format", "xlsx", "-o", xlsx / f"{name}.xlsx", "-w", ws]
+    shared["gpkg_locate"] = ["plan", "locate", "--format", "gpkg", "-o", root / "gpkg" / "locate.gpkg", "-w", ws]
     for name, args in TABLE_COMMANDS.items():
-        jobs[f"table_{name}"] = [*args, "-w", ws]
-    results = _run_all(jobs)
+        shared[f"table_{name}"] = [*args, "-w", ws]
+    results = _run_all((first, second), shared)
     yield {"ws": ws, "run1": out1, "run2": out2, "xlsx": xlsx, "gpkg": root / "gpkg", "results": results}
 
 

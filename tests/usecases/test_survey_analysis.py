@@ -123,6 +123,21 @@ def test_results_by_hand_and_routing(ws: tuple[Path, pd.DataFrame], survey_url: 
     assert set(res.table.query("domain_level == 'district'").domain) == {"Noord", "Oost", "Zuid"}
     assert set(res.fieldwork.stratum) == {"Noord", "Oost", "Zuid"} and "r" in res.r_indicator
     assert res.weighting["margin_spec"] == "district*age_band,sex"
+    # districts and age bands in one call (as the report asks): the same rows as two calls, age bands
+    # after every district row; an age band's share by hand from the weights
+    both = results(folder, GM, by="district", also=("age_band",)).table
+    ages = results(folder, GM, by="age_band").table
+    pd.testing.assert_frame_equal(both, pd.concat([res.table, ages[ages.domain_level == "age_band"]],
+                                                  ignore_index=True))
+    band = str(responses["age_band"].dropna().iloc[0])
+    in_band = responses.set_index("response_id")["age_band"].astype(str) == band
+    ids = contact.index[in_band[contact.index].to_numpy()]
+    share = w[ids][contact[ids] == "yes"].sum() / w[ids].sum()
+    row = both.query("question == 'contact' and answer == 'yes' and domain_level == 'age_band' "
+                     "and domain == @band").iloc[0]
+    assert row.estimate == pytest.approx(100 * share, abs=1e-9)
+    with pytest.raises(ConfigError):
+        results(folder, GM, by="district", also=("shoe_size",))
 
 
 def test_weighting_errors(ws: tuple[Path, pd.DataFrame], survey_url: str) -> None:

@@ -15,7 +15,6 @@ import typer
 
 from wijkloket.cli.common import LangOpt, WorkspaceOpt, resolve_lang, say
 from wijkloket.errors import WorkspaceError
-from wijkloket.usecases import web_sessions
 from wijkloket.web.config import WebConfig
 
 KEEP_ALIVE_S = 75  # seconds an idle connection stays open (as common proxies do)
@@ -30,6 +29,8 @@ def serve(host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
           key: Annotated[Path | None, typer.Option("--key")] = None,
           workspace: WorkspaceOpt = Path("."), lang: LangOpt = None) -> None:
     """Start the web app: the survey form for residents, the staff pages, the dashboard and the API."""
+    from wijkloket.usecases import web_sessions
+
     language = resolve_lang(lang, workspace)
     url = web_sessions.database_url(workspace)
     checked = web_sessions.check_serving(workspace, url, key)

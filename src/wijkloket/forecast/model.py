@@ -99,9 +99,16 @@ class _Setup:
         self.first = first_applications(by_age, self.bands, pa.first_age, pa.first_share)
         self.month_of_year = (inp.start + np.arange(self.n)) % 12
         self.y = inp.counts[:, :, :self.w].astype(float)
+        self._prelogs: dict[Kernel, tuple[np.ndarray, np.ndarray]] = {}
 
     def prelog(self, kernel: Kernel) -> tuple[np.ndarray, np.ndarray]:
-        """Renewals (areas, bands, n) of the reconstructed documents of minors and of adults."""
+        """Renewals (areas, bands, n) of the reconstructed documents of minors and of adults; computed
+        once per kernel (the grid search, the best kernel's refit and the region all ask for it)."""
+        if kernel not in self._prelogs:
+            self._prelogs[kernel] = self._prelog(kernel)
+        return self._prelogs[kernel]
+
+    def _prelog(self, kernel: Kernel) -> tuple[np.ndarray, np.ndarray]:
         r = prelog_renewals(self.v_grid, kernel, self.run_in)[:, self.run_in:]
         minor = np.arange(AGES) < ADULT_AGE
         return (np.einsum("ax,bx,xt->abt", self.holders * minor, self.onehot, r, optimize=True),

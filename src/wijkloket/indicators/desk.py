@@ -79,11 +79,17 @@ class _Level:
         return ev[self.column] if self.column else pd.Series(gemeente, index=ev.index)
 
     def label(self, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+        """Tag the rows with the level and year; names and districts come once at the end (`_names`)."""
         frame["level"] = self.level
         frame["year"] = int(year)
-        frame["area_name"] = frame["area_code"].map(self.name_of)
-        frame["district"] = frame["area_code"].map(self.district_of)
         return frame
+
+    def names_of(self, codes: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """(area name, district) of each code, each distinct code looked up once."""
+        unique = pd.unique(codes)
+        names = dict(zip(unique, map(self.name_of, unique), strict=True))
+        districts = dict(zip(unique, map(self.district_of, unique), strict=True))
+        return codes.map(names), codes.map(districts)
 
 
 class _Hierarchy:
@@ -127,26 +133,34 @@ def _long(vals: pd.DataFrame, status: pd.DataFrame, column: str, value: str) -> 
     return long
 
 
-def _product_rows(h: _Hierarchy, lv: _Level, sel: pd.DataFrame, keys: pd.Series, year: int, city_total: float,
-                  kind: str, threshold: int) -> list[pd.DataFrame]:
+def _product_counts(h: _Hierarchy, lv: _Level, sel: pd.DataFrame, keys: pd.Series, year: int, kind: str,
+                    threshold: int) -> pd.DataFrame | None:
+    """Protected counts per area and product (and their total) of one level and year, with the residents
+    (`pop`): suppression per table (the base level per district), the long form built once for all."""
     products = VISIT_PRODUCTS if kind == "visit" else ISSUED_PRODUCTS
-    total_name = TOTAL[kind]
     table = sel.groupby([keys.loc[sel.index], "product"])["n"].sum().unstack("product")
     table = table.reindex(index=lv.residents.index, columns=list(products)).fillna(0.0)
-    rows = []
-    city_res = float(h.res_city["total"].iloc[0])
-    for part in h.district_groups(table, lv.level):
-        if part.empty:
-            continue
-        vals, status, totals, total_status = _protected_cells(part, threshold)
-        tot = pd.DataFrame({"area_code": totals.index, "product": total_name, "value": totals.to_numpy(),
-                            "suppressed": total_status.to_numpy()})
-        counts = pd.concat([_long(vals, status, "product", "value"), tot], ignore_index=True)
-        counts["level"] = lv.level
-        counts["year"] = int(year)
-        pop = counts["area_code"].map(lv.residents["total"])
-        rows.append(lv.label(_derived(counts, pop, city_total, city_res, kind, total_name), year))
-    return rows
+    parts = [_protected_cells(part, threshold) for part in h.district_groups(table, lv.level) if not part.empty]
+    if not parts:
+        return None
+    vals, status, totals, total_status = (pd.concat([p[i] for p in parts]) for i in range(4))
+    tot = pd.DataFrame({"area_code": totals.index, "product": TOTAL[kind], "value": totals.to_numpy(),
+                        "suppressed": total_status.to_numpy()})
+    counts = pd.concat([_long(vals, status, "product", "value"), tot], ignore_index=True)
+    counts["level"] = lv.level
+    counts["year"] = int(year)
+    counts["pop"] = counts["area_code"].map(lv.residents["total"])
+    return counts
+
+
+def _product_rows(h: _Hierarchy, counts: list[pd.DataFrame], city_total: float, kind: str) -> list[pd.DataFrame]:
+    """The product indicators of one year from the protected counts of all its levels."""
+    counts = [c for c in counts if c is not None]
+    if not counts:
+        return []
+    frame = pd.concat(counts, ignore_index=True)
+    pop = frame.pop("pop")
+    return [_derived(frame, pop, city_total, float(h.res_city["total"].iloc[0]), kind, TOTAL[kind])]
 
 
 def _age_rows(lv: _Level, sel: pd.DataFrame, keys: pd.Series, year: int, threshold: int) -> pd.DataFrame:
@@ -198,12 +212,13 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
     rows: list[pd.DataFrame] = []
     for year, ev_year in ev[ev["status"] == "attended"].groupby("year"):
         sel = ev_year[ev_year["product"].isin(products)]
-        city_total = sel["n"].sum()
+        counts = []
         for lv in h.levels:
             keys = lv.keys(ev_year, geo.gemeente)
-            rows += _product_rows(h, lv, sel, keys, int(year), city_total, kind, threshold)
+            counts.append(_product_counts(h, lv, sel, keys, int(year), kind, threshold))
             if kind == "visit" and ev_year["age_band"].notna().any():
                 rows.append(_age_rows(lv, sel, keys, int(year), threshold))
+        rows += _product_rows(h, counts, sel["n"].sum(), kind)
     if kind == "visit":
         for year, ev_year in ev.groupby("year"):
             sel = ev_year[ev_year["product"].isin(products) & ev_year["status"].isin(["no_show", "cancelled"])]
@@ -212,6 +227,9 @@ def desk_indicators(events: pd.DataFrame, geo: Geography, residents: pd.DataFram
         return pd.DataFrame(columns=COLUMNS), {"unmatched": unmatched}
     out = pd.concat(rows, ignore_index=True)
     out["gemeente_code"] = geo.gemeente
+    named = [lv.names_of(out.loc[out["level"] == lv.level, "area_code"]) for lv in h.levels]
+    out["area_name"] = pd.concat([n for n, _ in named]).reindex(out.index)
+    out["district"] = pd.concat([d for _, d in named]).reindex(out.index)
     if "age_band" not in out:
         out["age_band"] = None
     order = {"gemeente": 0, "district": 1, "wijk": 2, "buurt": 3}

@@ -67,9 +67,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -168,6 +165,9 @@ def _components(hidden: np.ndarray) -> np.ndarray:
     The intruder's LP separates into independent LPs per component; returns the component
     label of every row node (index i) and column node (index m1 + j).
     """
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
     m1, n1 = hidden.shape
     ii, jj = np.nonzero(hidden)
     graph = coo_array((np.ones(len(ii)), (ii, m1 + jj)), shape=(m1 + n1, m1 + n1)).tocsr()
@@ -184,6 +184,9 @@ def _intervals(
     does not depend on the true hidden values. ``up`` is ``inf`` when unbounded. Raises
     ``ValueError`` when the published entries are inconsistent.
     """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_array
+
     m1, n1 = ext.shape
     w, v = _signs(n1), _signs(m1)
     published = observed & ~hidden
@@ -311,6 +314,9 @@ def _flow_fix(
     moved entry makes the shifted table indistinguishable from the true one, so p's interval
     then covers [0, threshold] (network-flow heuristic; Hundepool et al. 2012, §4.3).
     """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_array
+
     m1, n1 = ext.shape
     w, v = _signs(n1), _signs(m1)
     qi, qj = np.nonzero(allowed)

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import chi2, poisson
 
 from wijkloket.ages import LABELS as AGE_LABELS
 from wijkloket.areas.codes import wijk_of
@@ -73,6 +72,8 @@ def poisson_interval(observed: ArrayLike, level: float = LEVEL) -> tuple[np.ndar
     """Exact (Garwood) interval for the mean of a Poisson count `observed`, in counts: the lower bound
     chi2.ppf((1 - level) / 2, 2 O) / 2 (0 for O = 0), the upper chi2.ppf((1 + level) / 2, 2 O + 2) / 2.
     Non-whole counts (events split over areas by address shares) use the same continuous formula."""
+    from scipy.stats import chi2
+
     o = np.asarray(observed, dtype="float64")
     alpha = 1.0 - level
     low = np.zeros_like(o)
@@ -87,6 +88,8 @@ def funnel_limit(expected: ArrayLike, p: float) -> np.ndarray:
     (100 = as expected) for each expected count: r_p = the p-quantile of Poisson(E), interpolated as
     (r_p - a) / E with a = (F(r_p) - p) / (F(r_p) - F(r_p - 1)) (Spiegelhalter 2005, appendix A.1.2),
     not below 0."""
+    from scipy.stats import poisson
+
     e = np.asarray(expected, dtype="float64")
     r = poisson.ppf(p, e)
     f_r, f_below = poisson.cdf(r, e), poisson.cdf(r - 1, e)

@@ -207,8 +207,10 @@ def _label_outlines(ax: Any, outline: Any, axes_width_in: float, span: float) ->
     """Draw `outline` and its names: all district names; a wijk's name only where it fits inside its
     shape without touching a name already placed (the largest areas first)."""
     is_district = bool(outline["district"].iloc[0])
-    outline.boundary.plot(ax=ax, color="#222222", linewidth=1.3 if is_district else 0.6, zorder=2)
     per_pt = span / (axes_width_in * 72)  # metres per point on paper
+    # detail below a quarter of a point on paper left out, as `simplified` does for the areas
+    outline.boundary.simplify(per_pt / 4).plot(ax=ax, color="#222222", linewidth=1.3 if is_district else 0.6,
+                                              zorder=2)
     placed: list[tuple[float, float, float, float]] = []
     order = outline.assign(_a=outline.geometry.area).sort_values("_a", ascending=False)
     for name, geom in zip(order["name"], order.geometry, strict=True):

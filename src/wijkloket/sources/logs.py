@@ -18,6 +18,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,8 +27,9 @@ from typing import Any
 import pandas as pd
 
 from wijkloket.errors import ConfigError, InputFileError
-from wijkloket.sources.files import decode, private_temp, read_text_file
-from wijkloket.sources.personal import eleven_test as eleven_test  # re-exported (sources.frame uses it)
+from wijkloket.sources.files import decode, detect_encoding, has_c1, private_temp, read_text_file, transcode
+from wijkloket.sources.personal import eleven_test as eleven_test
+from wijkloket.sources.xlsx_errors import error_cells  # re-exported (sources.frame uses it)
 
 REQUIRED_ROLES = ("date", "product", "postcode")
 OPTIONAL_ROLES = ("time", "house_number", "status", "location", "birth_date", "id")
@@ -180,73 +182,97 @@ def _declared_encoding(mapping: Mapping) -> str | None:
 def sniff_csv(path: Path, mapping: Mapping, tmp_dir: Path) -> tuple[str, str, Path]:
     """(DuckDB encoding, delimiter, path to read). A Windows-1252 file with bytes that differ from
     Latin-1 (0x80-0x9F: €, curly quotes, Š ...), and a file in another encoding than UTF-8 or
-    Windows-1252, are transcoded to a UTF-8 copy in `tmp_dir` (owner-only); the caller removes it."""
-    data = path.read_bytes() if path.stat().st_size < 256 << 20 else None
-    if data is not None:
-        head = data[: 1 << 20]
-    else:
-        with path.open("rb") as fh:
-            head = fh.read(1 << 20)
+    Windows-1252, are transcoded to a UTF-8 copy in `tmp_dir` (owner-only); the caller removes it.
+    The file is read in chunks, never whole: memory does not grow with its size."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
     if not head.strip():
         raise InputFileError("error.file_empty", file=str(path))
-    enc = _declared_encoding(mapping)
-    if enc is None:
-        cut = head.rsplit(b"\n", 1)[0] if len(head) == 1 << 20 else head
-        _, enc = decode(cut, path)
+    enc = _declared_encoding(mapping) or detect_encoding(path)
     first = head.split(b"\n", 1)[0].decode("utf-8" if enc == "utf-8" else "cp1252", errors="replace")
     delim = mapping.delimiter or (";" if first.count(";") > first.count(",") else ",")
     if enc == "utf-8":
         return "utf-8", delim, path
-    blob = data if data is not None else path.read_bytes()
-    if enc == "cp1252":
-        if re.search(rb"[\x80-\x9f]", blob) is None:
-            return "latin-1", delim, path
-        text = blob.decode("cp1252", errors="replace")
-    else:
-        text, _ = decode(blob, path, enc)  # names the line and byte that do not decode
+    if enc == "cp1252" and not has_c1(path):
+        return "latin-1", delim, path
     out = private_temp(tmp_dir)
     try:
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        transcode(path, enc, out)  # names the line and byte that do not decode
     except BaseException:
         out.unlink(missing_ok=True)
         raise
     return "utf-8", delim, out
 
 
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export of it holds: dates and datetimes in ISO form (a date as
+    midnight, as openpyxl read it), whole numbers without `.0` (postcodes, house numbers), the rest as str."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return datetime.combine(value, time()).isoformat(sep=" ")
+    if isinstance(value, time):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _column_text(values: tuple[object, ...]) -> list[str]:
+    """A column's cells as text; each distinct value converted once (dates and house numbers repeat)."""
+    types = set(map(type, values))
+    if types == {str}:
+        return list(values)  # type: ignore[arg-type]  # checked: all str
+    if bool in types and types & {int, float}:  # True == 1 == 1.0 as dict keys: convert each cell
+        return [_cell_text(v) for v in values]
+    text = {v: _cell_text(v) for v in dict.fromkeys(values)}
+    return [text[v] for v in values]
+
+
 def excel_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
-    import openpyxl
+    """A sheet as text cells (python-calamine reads it): the first non-empty row is the header, empty
+    rows are skipped. Returns the frame and the sheet row of its first body row (see open_source)."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any openpyxl failure means an unreadable workbook
+        with CalamineWorkbook.from_path(str(path)) as wb:
+            names = list(wb.sheet_names)
+            if sheet is None:
+                if len(names) > 1:
+                    raise InputFileError("error.xlsx_sheets", file=str(path), sheets=", ".join(names))
+                sheet = names[0]
+            if sheet not in names:
+                raise InputFileError("error.xlsx_sheet_missing", file=str(path), sheet=sheet,
+                                     sheets=", ".join(names))
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        for (r, c), text in error_cells(path, sheet).items():  # calamine reads #N/A as empty: put it back
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = text
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any calamine failure means an unreadable workbook
         raise InputFileError("error.xlsx_unreadable", file=str(path), detail=str(exc)) from None
-    names = wb.sheetnames
-    if sheet is None:
-        if len(names) > 1:
-            raise InputFileError("error.xlsx_sheets", file=str(path), sheets=", ".join(names))
-        sheet = names[0]
-    if sheet not in names:
-        raise InputFileError("error.xlsx_sheet_missing", file=str(path), sheet=sheet, sheets=", ".join(names))
-    rows = wb[sheet].iter_rows(values_only=True)
-    header: list[str] | None = None
-    header_row = 0
-    body: list[list[str]] = []
-    for i, row in enumerate(rows, start=1):
-        cells = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat") else
-                                      (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
-                 for v in row]
-        if header is None:
-            if any(c.strip() for c in cells):
-                header = [c.strip() for c in cells]
-                header_row = i
-            continue
-        if any(c.strip() for c in cells):
-            body.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
-    wb.close()
-    if header is None:
+    if not rows or not rows[0]:
         raise InputFileError("error.file_empty", file=str(path))
-    return pd.DataFrame(body, columns=header, dtype=object), header_row + 1
+    columns = [_column_text(c) for c in zip(*rows, strict=True)]
+    blank = [i for i, v in enumerate(columns[0]) if not v.strip()]  # a blank row is blank in column 1 too
+    for column in columns[1:]:
+        blank = [i for i in blank if not column[i].strip()]
+    skip = set(blank)
+    first = next((i for i in range(len(rows)) if i not in skip), None)
+    if first is None:
+        raise InputFileError("error.file_empty", file=str(path))
+    header = [c[first].strip() for c in columns]
+    if not any(i > first for i in blank):
+        body = [c[first + 1:] for c in columns]
+    else:
+        keep = [i for i in range(first + 1, len(rows)) if i not in skip]
+        body = [[c[i] for i in keep] for c in columns]
+    frame = pd.DataFrame(dict(enumerate(body)), dtype=object)
+    frame.columns = header
+    return frame, first + 2
 
 
 def csv_columns(path: Path, delim: str, enc: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from wijkloket.ages import sql_case
 from wijkloket.errors import ConfigError, InputFileError
-from wijkloket.sources.files import check_file
+from wijkloket.sources.files import check_file, first_undecodable
 from wijkloket.sources.logs import (
     DEFAULT_DATE_FORMATS,
     IDENTIFYING_ROLES,
@@ -63,7 +63,7 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sh
         try:
             con.execute(f"SELECT count(*) FROM (SELECT * FROM {source} LIMIT 10)")
         except duckdb.Error as exc:
-            raise InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0]) from None
+            raise _read_error(exc, path, mapping, enc == "utf-8" and src == path) from None
     except InputFileError as exc:
         if src != path:
             src.unlink(missing_ok=True)
@@ -74,6 +74,17 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, sh
         raise
     return (source, list(columns), "cp1252" if enc == "latin-1" or src != path else enc, 2,
             src if src != path else None)
+
+
+def _read_error(exc: duckdb.Error, path: Path, mapping: Mapping, utf8: bool) -> InputFileError:
+    """DuckDB's error reading the export: bytes that are not UTF-8 in a file read as UTF-8 name their
+    line and byte (found by a chunked scan, on this path only); otherwise DuckDB's first line (the
+    following lines quote the row, which may hold personal data)."""
+    place = first_undecodable(path, "utf-8-sig") if utf8 and "unicode" in str(exc).lower() else None
+    if place is not None:
+        return InputFileError("error.log_encoding", mapping=str(mapping.path), file=str(path), encoding="utf-8",
+                              line=place[0], byte=place[1])
+    return InputFileError("error.csv_parse", file=str(path), detail=str(exc).splitlines()[0])
 
 
 def _encoding_error(exc: InputFileError, mapping: Mapping) -> InputFileError:
@@ -88,16 +99,19 @@ def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candida
     """The format that reads most of a sample of `expr` and its date-only variant (for rows without a
     time), and the first value of the sample when no format reads any of it (else None). One format
     per file keeps parsing fast and unambiguous."""
-    sample = [r[0] for r in con.execute(
-        f"SELECT {expr} AS v FROM {source} WHERE v IS NOT NULL AND v <> '' LIMIT 2000").fetchall()]
-    if not sample:
-        return candidates[:1], None
-    con.execute("CREATE OR REPLACE TEMP TABLE _sample (v VARCHAR)")
-    con.executemany("INSERT INTO _sample VALUES (?)", [(v,) for v in sample])
-    scores = con.execute("SELECT " + ", ".join(
-        f"count(try_strptime(v, '{f}'))" for f in candidates) + " FROM _sample").fetchone()
-    con.execute("DROP TABLE _sample")
+    # The sample stays in DuckDB (inserting it row by row from Python took 0.3 s).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sample AS SELECT {expr} AS v FROM {source} "
+                "WHERE v IS NOT NULL AND v <> '' LIMIT 2000")
+    try:
+        first = con.execute("SELECT v FROM _sample ORDER BY rowid LIMIT 1").fetchone()
+        if first is None:
+            return candidates[:1], None
+        scores = con.execute("SELECT " + ", ".join(
+            f"count(try_strptime(v, '{f}'))" for f in candidates) + " FROM _sample").fetchone()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _sample")
     assert scores is not None
+    sample = [first[0]]
     best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
     date_only = best.split(" ")[0].split("T")[0]
     return [best] if date_only == best else [best, date_only], None if max(scores) else str(sample[0])
@@ -140,14 +154,15 @@ class Prepared:
     kept: list[str]  # the columns a file of rejected rows keeps: the mapped, non-identifying ones (STORED_ROLES)
     synthetic: bool
     select: str  # SELECT over the source: ts, product, status, location, age_band, pc, lookup, reason, fp, raw
-    rejected_select: str  # SQL that finds the rejected rows with their record numbers and original cells
+    numbered: str  # SQL: the kept cells of every record with its record number (rid), for duplicates only
+    kept_roles: dict[str, str]  # kept column -> the role it was mapped to (its cells are `_m_<role>` in `_c`)
 
     def close(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.temp is not None:
             self.temp.unlink(missing_ok=True)
         if self.source == "_xlsx":
             con.unregister("_xlsx")
-        for t in ("_prod", "_stat", "_pc6", "_pc4"):
+        for t in ("_prod", "_stat", "_pc6", "_pc4", "_c"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -169,23 +184,51 @@ def prepare(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, kind: 
         _lookup_tables(con, path, mapping)
         select = _events_select(con, source, mapping, kind, secret, today or date.today())
         synthetic = mapping.synthetic or _marked_synthetic(con, source, cols)
+        identifying = {role[r] for r in IDENTIFYING_ROLES if r in role}
+        stored = {role[r] for r in STORED_ROLES if r in role}
+        kept = [c for c in cols if c in stored and c not in identifying]
+        kept_roles = {c: next(r for r in STORED_ROLES if role.get(r) == c) for c in kept}
+        numbered = ("SELECT row_number() OVER () AS rid, "
+                    + ", ".join(f"{_quote(c)} AS {_quote(c)}" for c in kept) + f" FROM {source}")
+        prep = Prepared(path, mapping, kind, source, cols, encoding, offset, temp, dropped,
+                        bsn_cols, kept, synthetic, select, numbered, kept_roles)
+        _parse(con, prep)
     except BaseException:
         if temp is not None:  # the transcoded copy of a Windows-1252 file
             temp.unlink(missing_ok=True)
+        con.execute("DROP TABLE IF EXISTS _c")
+        con.execute("DROP TABLE IF EXISTS _raw")
         raise
-    q = {r: _quote(c) for r, c in role.items()}
-    identifying = {role[r] for r in IDENTIFYING_ROLES if r in role}
-    stored = {role[r] for r in STORED_ROLES if r in role}
-    kept = [c for c in cols if c in stored and c not in identifying]
-    fields_r = ", ".join(f"r.{_quote(c)} AS {_quote(c)}" for c in kept)
-    on = " AND ".join(f"r.{q[r]} IS NOT DISTINCT FROM k.{_quote('_m_' + r)}" for r in role)
-    keys = ", ".join(_quote("_m_" + r) for r in role)
-    rejected = (f"CREATE OR REPLACE TEMP TABLE _rk AS SELECT DISTINCT {keys}, reason, {{fp}} AS fp, "
-                f"ts::DATE::VARCHAR AS day FROM ({select}) WHERE {{where}};\n"
-                f"WITH r AS (SELECT row_number() OVER () AS rid, * FROM {source}) "
-                f"SELECT {fields_r}, k.reason, r.rid, k.fp, k.day FROM r JOIN _rk k ON {on}")
-    return Prepared(path, mapping, kind, source, cols, encoding, offset, temp, dropped,
-                    bsn_cols, kept, synthetic, select, rejected)
+    return prep
+
+
+def _parse(con: duckdb.DuckDBPyConnection, prep: Prepared) -> None:
+    """The export read and checked once, in parallel, into the temp table `_c`: the event fields, the
+    reason and the fingerprint of every record, and a rejected record's kept cells as read (the other
+    rows' cells stay NULL, so nothing unstored and little else is held). Made before the import's
+    transaction, so a row's rowid is its place in the file (rows made inside a transaction get
+    provisional ids): the rejected rows need no second read of the file."""
+    cells = "".join(f", CASE WHEN reason <> '' THEN {_quote('_m_' + r)} END AS {_quote('_m_' + r)}"
+                    for r in dict.fromkeys(prep.kept_roles.values()))
+    mapped = ", ".join(_quote(c) for c in dict.fromkeys(prep.mapping.columns.values()))
+    body = prep.select.replace(f"FROM {prep.source})", "FROM _raw)", 1)
+    assert body != prep.select
+    # DuckDB cannot estimate a CSV's size before reading it (it guesses ~40 rows) and would build its
+    # hash tables on the file; the joins are written with the small lookup tables on the build side,
+    # so keep them as written (10M rows: 18 s -> 8 s, no spilling).
+    con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
+    con.execute("SET preserve_insertion_order = true")  # rowid = the record's place in the file
+    try:
+        # Two steps: a plain read keeps the file's order (its rowid is the record's place), the joins
+        # after it do not, so the place is carried through them as a column.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {mapped} FROM {prep.source}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _c AS SELECT rid, ts, product, status, location, age_band, pc, "
+                    f"lookup, reason, fp{cells} FROM ({body})")
+    except duckdb.InvalidInputException as exc:  # a CSV or encoding error further down than the first rows
+        raise _read_error(exc, prep.path, prep.mapping, prep.temp is None and prep.encoding == "utf-8") from None
+    finally:
+        con.execute("DROP TABLE IF EXISTS _raw")
+        con.execute("RESET disabled_optimizers")
 
 
 def _sample(con: duckdb.DuckDBPyConnection, source: str, column: str, n: int = 2000) -> list[str]:
@@ -282,7 +325,8 @@ def _events_select(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping
                    {f"nullif(trim({q['location']}), '')" if 'location' in q else 'NULL'} AS location,
                    {birth_expr} AS birth,
                    {f"trim({q['house_number']})" if 'house_number' in q else "''"} AS hn,
-                   {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id
+                   {f"trim({q['id']})" if 'id' in q else "''"} AS ext_id,
+                   rowid + 1 AS rid  -- in `_raw` (see _parse): the record's place in the file
                    {mapped_raw}
             FROM {source}),
         j AS (
@@ -322,14 +366,14 @@ def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts:
     per reason, and the dates that rejected rows with a readable date add to the period."""
     has_dups = bool(dup_counts[0] or dup_counts[1])
     where = "reason <> '' OR fp IN (SELECT fp FROM _dups)" if has_dups else "reason <> ''"
-    # Two reads: a parallel one finds the distinct contents of the rejected rows, a numbered one
-    # (serial, but only reading and comparing) finds where they are in the file.
-    make_keys, numbered = prep.rejected_select.split(";\n")
-    # The fingerprint (an md5 per row) is only needed to find duplicates.
-    con.execute(make_keys.replace("{where}", where).replace("{fp}", "fp::VARCHAR" if has_dups else "NULL"))
-    frame = con.execute(numbered).df()
-    con.execute("DROP TABLE IF EXISTS _rk")
+    # The reasons and record numbers come from the parsed file (`_c`); a repeated row's cells are not
+    # kept there (a repeat is only known after grouping): only then the file is read again, numbered.
+    cells = ", ".join(f"{_quote('_m_' + r)} AS {_quote(c)}" for c, r in prep.kept_roles.items())
+    frame = con.execute(
+        f"SELECT {cells}, reason, rid, {'fp::VARCHAR' if has_dups else 'NULL'} AS fp, "
+        f"ts::DATE::VARCHAR AS day FROM _c WHERE {where} ORDER BY rid").df()
     if has_dups:
+        frame = _repeated_cells(con, prep, frame)
         # The first occurrence of a fingerprint is accepted, unless it was imported before.
         existing = set(con.execute("SELECT fp::VARCHAR AS fp FROM _dups WHERE existing").df()["fp"])
         dups = frame[frame["reason"] == ""].sort_values("rid").copy()
@@ -359,27 +403,42 @@ def rejected_details(con: duckdb.DuckDBPyConnection, prep: Prepared, dup_counts:
     unknown = {redact(str(k)): int(v) for k, v in unk.value_counts().head(10).items()}
     # Only the mapped columns whose values are stored anyway, with any cell that looks like a BSN, an
     # e-mail address or a phone number (typed in the wrong column) redacted.
-    out = frame[prep.kept].astype(object).map(lambda v: redact(v) if isinstance(v, str) else v)
+    out = frame[prep.kept].astype(object).apply(_redacted)
     out["reden_afwijzing"] = frame["reason"].to_numpy()
     out["rij"] = (frame["rid"] + prep.offset - 1).astype("int64").to_numpy()
     return out, problems, unknown, counts, span
 
 
+def _redacted(column: pd.Series) -> pd.Series:
+    """`column` with `redact` applied to its text cells, each distinct value checked once."""
+    texts = {v: redact(v) for v in pd.unique(column) if isinstance(v, str)}
+    return column.map(lambda v: texts.get(v, v) if isinstance(v, str) else v)
+
+
+def _repeated_cells(con: duckdb.DuckDBPyConnection, prep: Prepared, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the kept cells of its repeated rows (reason '', cells NULL in `_c`) read from the file."""
+    ids = frame.loc[frame["reason"] == "", ["rid"]]
+    if ids.empty:
+        return frame
+    con.register("_ids", ids)
+    try:
+        raw = con.execute(f"SELECT * FROM ({prep.numbered}) WHERE rid IN (SELECT rid FROM _ids)").df()
+    finally:
+        con.unregister("_ids")
+    filled = frame.set_index("rid")
+    filled.update(raw.set_index("rid")[prep.kept])
+    return filled.reset_index()[frame.columns]
+
+
 def insert_events(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> None:
     """Pass 1: every accepted event, one row per area it falls in (split by address shares)."""
     # Row order does not matter here, and not keeping it lets DuckDB insert in parallel.
+    # The file was read and checked into `_c` by `prepare`: this reads that table, not the file.
     con.execute("SET preserve_insertion_order = false")
-    # DuckDB cannot estimate a CSV's size before reading it (it guesses ~40 rows) and would
-    # build its hash tables on the file; the joins are written with the small lookup tables
-    # on the build side, so keep them as written (10M rows: 18 s -> 8 s, no spilling).
-    con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
     try:
         _insert(con, sid, prep)
-    except duckdb.InvalidInputException as exc:  # a CSV or encoding error further down than the first rows
-        # The transaction is aborted now (settings wait for the rollback): the caller rolls back.
-        raise InputFileError("error.csv_parse", file=str(prep.path), detail=str(exc).splitlines()[0]) from None
-    con.execute("SET preserve_insertion_order = true")  # record numbers below need file order
-    con.execute("RESET disabled_optimizers")
+    finally:
+        con.execute("SET preserve_insertion_order = true")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> None:
@@ -387,7 +446,7 @@ def _insert(con: duckdb.DuckDBPyConnection, sid: int, prep: Prepared) -> None:
         INSERT INTO events
         SELECT {sid}, '{prep.kind}', c.fp, c.ts::DATE, year(c.ts), month(c.ts), isodow(c.ts), c.product,
                c.status, c.location, c.age_band, p.area_code, p.share, c.lookup
-        FROM ({prep.select}) c
+        FROM _c c
         JOIN postcodes p ON p.kind = c.lookup
              AND p.postcode = CASE WHEN c.lookup = 'pc6' THEN c.pc ELSE substr(c.pc, 1, 4) END
         WHERE c.reason = ''""")
@@ -399,14 +458,17 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> tupl
     `_dups` lists their fingerprints for the numbered read."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _dups AS
-        WITH mine AS (SELECT fingerprint, count(*) // count(DISTINCT area_code) AS n
-                      FROM events WHERE source_id = {sid} GROUP BY fingerprint)
-        SELECT m.fingerprint AS fp, m.n,
-               m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
-                                 AND source_id <> {sid}) AS existing
-        FROM mine m
-        WHERE m.n > 1 OR m.fingerprint IN (SELECT fingerprint FROM events WHERE kind = '{kind}'
-                                           AND source_id <> {sid})""")
+        -- One event's rows have distinct areas (the same fingerprint means the same postcode, so the
+        -- same areas): a repeat shows as an (event, area) pair more than once, a plain GROUP BY ... HAVING.
+        WITH rep AS (SELECT DISTINCT fingerprint FROM events WHERE source_id = {sid}
+                     GROUP BY fingerprint, area_code HAVING count(*) > 1),
+             ex AS (SELECT DISTINCT fingerprint FROM events WHERE kind = '{kind}' AND source_id <> {sid}),
+             cand AS (SELECT fingerprint FROM rep UNION SELECT fingerprint FROM ex)
+        SELECT e.fingerprint AS fp, count(*) // count(DISTINCT e.area_code) AS n,
+               e.fingerprint IN (SELECT fingerprint FROM ex) AS existing
+        FROM events e
+        WHERE e.source_id = {sid} AND e.fingerprint IN (SELECT fingerprint FROM cand)
+        GROUP BY e.fingerprint""")
     dup_counts = con.execute(
         "SELECT coalesce(sum(n) FILTER (WHERE existing), 0), "
         "coalesce(sum(n - 1) FILTER (WHERE NOT existing), 0) FROM _dups").fetchone()

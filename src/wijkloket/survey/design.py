@@ -19,7 +19,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from wijkloket.errors import WijkloketError
 
@@ -35,6 +34,8 @@ def _ceil(x: float) -> int:
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise WijkloketError("error.design_confidence", confidence=confidence)
+    from scipy.stats import norm
+
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
 

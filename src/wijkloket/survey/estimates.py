@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 Z_LEVEL = 0.95
 KG_LOW, KG_HIGH, KG_MIN_NEFF = 0.1, 0.9, 30.0
@@ -107,6 +106,8 @@ def _srs_variance(y: np.ndarray, z: np.ndarray, w: np.ndarray, theta: float, n: 
 
 
 def logit_interval(p: float, se: float, df: int, level: float = Z_LEVEL) -> tuple[float, float]:
+    from scipy import stats
+
     if not 0 < p < 1:
         return p, p
     t = float(stats.t.ppf(0.5 + level / 2, df))
@@ -118,6 +119,8 @@ def logit_interval(p: float, se: float, df: int, level: float = Z_LEVEL) -> tupl
 def korn_graubard(p: float, se: float, n: int, df: int, level: float = Z_LEVEL) -> tuple[float, float]:
     """Clopper-Pearson at the effective sample size, with the degrees-of-freedom correction of Korn &
     Graubard (1998); n_eff = n when the variance is 0, and never above n."""
+    from scipy import stats
+
     alpha = 1 - level
     n_eff = n if se <= 0 or not 0 < p < 1 else min(p * (1 - p) / se**2, n)
     if n > 1:
@@ -148,6 +151,8 @@ def proportion(y: np.ndarray, z: np.ndarray, design: Design, calibrated: bool = 
 
 def mean(y: np.ndarray, z: np.ndarray, design: Design, calibrated: bool = True) -> Estimate:
     """A weighted mean of y among z with a t interval."""
+    from scipy import stats
+
     n = int(np.sum(z > 0))
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan, math.nan, 0, 0, math.nan, math.nan)

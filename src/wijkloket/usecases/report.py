@@ -94,13 +94,11 @@ def survey_report(folder: Path, gemeente: str) -> SurveyReport | None:
     if not os.environ.get(ENV_URL, "").strip() and not (Path(folder) / DB_FILE).exists():
         return None
     try:
-        res = results(Path(folder), gemeente, by="district")
+        res = results(Path(folder), gemeente, by="district", also=("age_band",))
     except WijkloketError as exc:
         if exc.code in ("error.survey_none", "error.survey_not_weighted", "error.survey_no_responses"):
             return None
         raise
-    by_age = results(Path(folder), gemeente, res.survey.name, by="age_band").table
-    res.table = pd.concat([res.table, by_age[by_age["domain_level"] == "age_band"]], ignore_index=True)
     with SurveyStore(survey_db_url(Path(folder))) as db:
         responses = db.responses(res.survey.survey_id)
         answers = db.answers(res.survey.survey_id)

@@ -12,6 +12,7 @@ respondents or with a cv above 0.3 is marked not reliable.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,14 +68,16 @@ def _row(question: str, answer: str, level: str, domain: str, e: est.Estimate, s
 
 
 def estimate_table(questionnaire: Questionnaire, responses: pd.DataFrame, answers: pd.DataFrame,
-                   design: est.Design, by: str | None = None) -> pd.DataFrame:
-    """The results table (RESULT_COLUMNS) for the respondents in `responses` (in the order of `design`)."""
+                   design: est.Design, by: str | None = None, also: Sequence[str] = ()) -> pd.DataFrame:
+    """The results table (RESULT_COLUMNS) for the respondents in `responses` (in the order of `design`):
+    the total and the domains of `by`, then (after all of those rows) the domains of each of `also`,
+    as if the table were computed once per breakdown, without computing the total again."""
     ids = responses["response_id"].to_numpy()
     position = pd.Series(np.arange(len(ids)), index=ids)
     domains: list[tuple[str, str, np.ndarray]] = [(TOTAL, "", np.ones(len(ids), dtype=bool))]
-    if by is not None:
-        values = responses[by].astype(object)
-        domains += [(by, str(v), (values == v).to_numpy()) for v in sorted(values.dropna().unique(), key=str)]
+    for level in ([by] if by is not None else []) + [a for a in also if a != by]:
+        values = responses[level].astype(object)
+        domains += [(level, str(v), (values == v).to_numpy()) for v in sorted(values.dropna().unique(), key=str)]
     rows: list[dict[str, Any]] = []
     for q in questionnaire.questions:
         if q.type == "open":
@@ -101,6 +104,8 @@ def estimate_table(questionnaire: Questionnaire, responses: pd.DataFrame, answer
                 z = (valid & inside).astype(float)
                 rows.append(_row(q.id, "mean", level, name, est.mean(y, z, design), 1.0))
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    later = table["domain_level"].isin([a for a in also if a != by])
+    table = pd.concat([table[~later], table[later]], ignore_index=True)
     return table.astype({"n": "Int64", "reliable": bool, "suppressed": bool})
 
 
@@ -116,10 +121,12 @@ def _weights(db: SurveyStore, rec: SurveyRecord, responses: pd.DataFrame) -> tup
 
 
 def results(folder: Path, gemeente: str | None = None, survey_name: str | None = None,
-            by: str | None = None) -> SurveyResults:
-    """The estimates of the survey `survey_name` (default: the newest), overall and per `by` domain."""
-    if by is not None and by not in DOMAINS:
-        raise ConfigError("error.survey_results_by", value=by, known=", ".join(DOMAINS))
+            by: str | None = None, also: Sequence[str] = ()) -> SurveyResults:
+    """The estimates of the survey `survey_name` (default: the newest), overall and per `by` domain,
+    then per domain of each breakdown in `also` (the report shows districts and age bands)."""
+    for level in ([by] if by is not None else []) + list(also):
+        if level not in DOMAINS:
+            raise ConfigError("error.survey_results_by", value=level, known=", ".join(DOMAINS))
     folder = Path(folder)
     gemeente = gemeente or load_settings(folder).gemeente
     with SurveyStore(survey_db_url(folder)) as db:
@@ -134,7 +141,7 @@ def results(folder: Path, gemeente: str | None = None, survey_name: str | None =
     margins = report.get("margins") or []
     x = calibration_matrix(responses, [tuple(m) for m in margins]) if margins else None
     design = est.Design(responses["stratum"].astype(str).to_numpy(), w, calibration=x)
-    table = estimate_table(questionnaire, responses, answers, design, by)
+    table = estimate_table(questionnaire, responses, answers, design, by, also)
     fieldwork, _ = fieldwork_table(sample)
     return SurveyResults(table, rec, questionnaire, report, fieldwork, sample_r_indicator(sample),
                          rec.synthetic, by)
