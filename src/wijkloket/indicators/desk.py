@@ -58,9 +58,9 @@ def _protected_cells(table: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame,
                                                                    pd.Series, pd.Series]:
     """(values, status) for cells and (values, status) for row totals, after suppression."""
     res = suppress_table(table, threshold=threshold)
-    status = pd.DataFrame("", index=table.index, columns=table.columns)
-    status[res.primary] = "primary"
-    status[res.secondary] = "secondary"
+    # primary and secondary are disjoint; one numpy pass instead of two masked DataFrame assignments
+    marks = np.where(res.secondary.to_numpy(bool), "secondary", np.where(res.primary.to_numpy(bool), "primary", ""))
+    status = pd.DataFrame(marks.astype(object), index=table.index, columns=table.columns)
     return res.table, status, res.row_totals, res.row_total_status
 
 
