@@ -1,13 +1,11 @@
-"""Issue 14, point 3: a report computes each result once, desk indicators suppress per table (the base
-level per district) in one pass, and the command line starts without scipy or matplotlib."""
+"""Issue 14, point 3: desk indicators suppress per table (the base level per district) in one pass,
+and the command line starts without scipy or matplotlib. That a report computes each result once is
+tests/usecases/test_analysis.py."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,34 +99,6 @@ def test_districts_and_city_are_whole_tables() -> None:
     per = table[(table["area_code"] == "WK999903") & (table["product"] == "top")
                 & (table["indicator"] == "visits_per_1000")]
     assert per["value"].iloc[0] == pytest.approx(1000 * 98 / 900)
-
-
-def test_one_report_computes_profile_access_and_desk_once(demo_ws: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from wijkloket.indicators.registry import load_registry
-    from wijkloket.usecases import access, desk, open_workspace, profile
-    from wijkloket.usecases.analysis import Analysis
-    from wijkloket.usecases.report import write_report
-
-    calls: Counter[str] = Counter()
-
-    def counting(module: Any, name: str) -> None:
-        real = getattr(module, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls[name] += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, wrapper)
-
-    for module, name in ((profile, "district_profile"), (access, "accessibility"), (desk, "desk_use")):
-        counting(module, name)
-    with open_workspace(demo_ws) as ws:
-        an = Analysis(ws, load_registry())
-        write_report(ws, an.registry, tmp_path / "out", "nl", analysis=an)
-    assert calls == {"district_profile": 1, "accessibility": 1, "desk_use": 2}  # visits and issuances
-    assert an.computed["profile"] == an.computed["access"] == an.computed["desk_visit"] == 1
-    assert an.computed["desk_issuance"] == 1
 
 
 def test_cli_starts_without_scipy_or_matplotlib() -> None:
