@@ -79,9 +79,11 @@ C1 = bytes(range(0x80, 0xA0))
 """The bytes where Windows-1252 differs from Latin-1 (euro sign, curly quotes, Š ...)."""
 
 
-def _only(chunk: bytes, wanted: bytes) -> bytes:
-    """The bytes of `chunk` that are in `wanted` (bytes.translate: far faster than a regex search)."""
-    return chunk.translate(None, bytes(set(range(256)) - set(wanted)))
+def _holds_any(path: Path, wanted: bytes) -> bool:
+    """Whether the file holds any of the bytes in `wanted`, read in chunks (deleting every other byte with
+    bytes.translate: far faster than a regex search)."""
+    others = bytes(sorted(set(range(256)) - set(wanted)))
+    return any(c.translate(None, others) for c in chunks(path))
 
 
 def chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
@@ -108,14 +110,14 @@ def detect_encoding(path: Path) -> str:
     first = first_undecodable(path, "utf-8-sig")
     if first is None:
         return "utf-8"
-    if not any(_only(c, NOT_CP1252) for c in chunks(path)):
+    if not _holds_any(path, NOT_CP1252):
         return "cp1252"
     raise InputFileError("error.file_encoding", file=str(path), encoding="utf-8", line=first[0], byte=first[1])
 
 
 def has_c1(path: Path) -> bool:
     """Whether the file holds a byte 0x80-0x9F (read in chunks)."""
-    return any(_only(c, C1) for c in chunks(path))
+    return _holds_any(path, C1)
 
 
 def first_undecodable(path: Path, encoding: str) -> tuple[int, str] | None:

@@ -28,8 +28,8 @@ import pandas as pd
 
 from wijkloket.errors import ConfigError, InputFileError
 from wijkloket.sources.files import decode, detect_encoding, has_c1, private_temp, read_text_file, transcode
-from wijkloket.sources.personal import eleven_test as eleven_test
-from wijkloket.sources.xlsx_errors import error_cells  # re-exported (sources.frame uses it)
+from wijkloket.sources.personal import eleven_test as eleven_test  # re-exported (sources.frame uses it)
+from wijkloket.sources.xlsx_errors import error_cells
 
 REQUIRED_ROLES = ("date", "product", "postcode")
 OPTIONAL_ROLES = ("time", "house_number", "status", "location", "birth_date", "id")

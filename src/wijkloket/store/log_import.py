@@ -111,10 +111,9 @@ def _best_format(con: duckdb.DuckDBPyConnection, source: str, expr: str, candida
     finally:
         con.execute("DROP TABLE IF EXISTS _sample")
     assert scores is not None
-    sample = [first[0]]
     best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
     date_only = best.split(" ")[0].split("T")[0]
-    return [best] if date_only == best else [best, date_only], None if max(scores) else str(sample[0])
+    return [best] if date_only == best else [best, date_only], None if max(scores) else str(first[0])
 
 
 def _mapped_formats(con: duckdb.DuckDBPyConnection, source: str, mapping: Mapping, key: str, expr: str,
